@@ -115,3 +115,83 @@ def show(
 
 def main() -> None:  # pragma: no cover - console entry
     app()
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default from settings).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
+) -> None:
+    """Run the HTTP service (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from service.app import create_app
+
+    settings = _settings()
+    application = create_app(settings, preload=True)
+    uvicorn.run(application, host=host or settings.api.host, port=port or settings.api.port, log_level="info")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="A question about the reviews.")],
+    json_out: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+) -> None:
+    """Answer one question from the reviews, with citations."""
+    from index.retrieval import Filters
+    from service.app import Engine, _answer_model
+
+    if not question.strip():
+        typer.echo("error: the question is empty", err=True)
+        raise typer.Exit(2)
+    try:
+        answer = Engine(_settings()).ask(question, [], Filters())
+    except ReviewsError as exc:
+        raise _fail(exc) from exc
+    if json_out:
+        typer.echo(_answer_model(answer).model_dump_json(indent=2))
+        return
+    typer.echo(answer.answer)
+    if answer.abstained and answer.related:
+        typer.echo("\nMay be related:")
+        for c in answer.related:
+            typer.echo(f"  {c.review_id} para {c.label}: {c.text[:120]}…")
+
+
+@app.command("eval")
+def eval_cmd(
+    split: Annotated[str, typer.Option(help="dev, test or all.")] = "test",
+    json_path: Annotated[str | None, typer.Option("--json", help="Also write the JSON result here.")] = None,
+    gate: Annotated[bool, typer.Option("--gate", help="Exit 1 when a figure falls below evals/thresholds.toml.")] = False,
+    baselines: Annotated[bool, typer.Option(help="Run the three baselines beside the project.")] = True,
+    calibrate: Annotated[bool, typer.Option("--calibrate", help="Calibrate the abstention threshold on dev.")] = False,
+) -> None:
+    """Score the project (and baselines) on the eval set; write a report under evals/reports/."""
+    from pathlib import Path
+
+    from evals import harness
+
+    settings = _settings()
+    try:
+        if calibrate:
+            best = harness.calibrate(settings)
+            typer.echo(
+                f"abstain_threshold = {best['threshold']} (dev: abstention recall {best['abstention_recall']}, "
+                f"false abstention {best['false_abstention']})"
+            )
+            return
+        result = harness.run_eval(settings, split=split, baselines=baselines)
+    except ReviewsError as exc:
+        raise _fail(exc) from exc
+    paths = harness.write_outputs(result, harness.EVALS_DIR / "reports")
+    if json_path:
+        Path(json_path).write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    typer.echo(harness.markdown_report(result))
+    typer.echo("report: " + ", ".join(str(p) for p in paths.values()))
+    if gate:
+        failed = harness.check_gate(result, harness.load_thresholds())
+        for line in failed:
+            typer.echo(f"gate failed: {line}", err=True)
+        if failed:
+            raise typer.Exit(1)
+        typer.echo("gate passed")

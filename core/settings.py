@@ -87,7 +87,7 @@ class RetrievalSettings(BaseModel):
 
 class AnswerSettings(BaseModel):
     abstain_threshold: float = Field(
-        0.35,
+        0.616,
         description="Below this evidence score the answerer abstains. Calibrated on the eval set's dev split "
         "(see evals/README.md).",
     )

@@ -29,7 +29,7 @@ STOPWORDS = frozenset(
 
 def _stem(word: str) -> str:
     """A light English suffix stripper: enough to match father/fathers, assess/assessment."""
-    for suffix in ("ments", "ment", "ings", "ing", "ies", "es", "s", "ed", "ly"):
+    for suffix in ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "es", "s", "ed", "ly"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             stem = word[: -len(suffix)]
             return stem + "y" if suffix == "ies" else stem
@@ -41,8 +41,11 @@ def tokenize(text: str) -> list[str]:
     return [_stem(w.replace("'s", "")) for w in words if w not in STOPWORDS and len(w) > 1]
 
 
+TOKENIZER_VERSION = "2"
+
+
 def fingerprint(chunks: Sequence[StoredChunk]) -> str:
-    h = hashlib.sha256()
+    h = hashlib.sha256(TOKENIZER_VERSION.encode())
     for c in sorted(chunks, key=lambda c: c.id):
         h.update(c.id.encode())
         h.update(hashlib.sha256(c.text.encode()).digest())
@@ -60,7 +63,9 @@ class KeywordIndex:
     @classmethod
     def build(cls, chunks: Sequence[StoredChunk]) -> KeywordIndex:
         chunks = sorted(chunks, key=lambda c: c.id)
-        corpus = [tokenize(f"{c.metadata.get('section', '')} {c.text}") for c in chunks]
+        corpus = [
+            tokenize(f"{c.metadata.get('label', '')} {c.metadata.get('section', '')} {c.text}") for c in chunks
+        ]
         retriever = bm25s.BM25()
         if chunks:
             retriever.index(corpus, show_progress=False)

@@ -26,10 +26,10 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml import parse_xml
-from docx.styles.style import BaseStyle
+from docx.styles.style import CharacterStyle
 from lxml import etree
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from pypdf.errors import DependencyError, PdfReadError
 
 from ingest.errors import IngestError
 from ingest.loaders import PageText
@@ -52,12 +52,16 @@ _NAMED_LABEL = re.compile(r"^\[?(?:Learning [Pp]oint|Recommendation|Finding|Less
 _BULLET_MARKERS = "•●▪◦‣∙·■□➢➤►▶✓✔–—\\-*o\uf0b7\uf0a7\uf0d8\uf0fc\uf076\x7f"
 _BULLET = re.compile(rf"^[{_BULLET_MARKERS}]\s+")
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.I)
+_SENTENCE_END = re.compile(rf"[.!?:;][\"'”’)]?[{_SUPERSCRIPT_DIGITS}]*$")
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\ufeff]")
 
 
-def _clean(text: str) -> str:
-    """Collapse runs of spaces (not tabs: a tab before a page number marks a contents line)."""
+def _clean(text: str, *, keep_tabs: bool = True) -> str:
+    """Collapse runs of spaces; keep tabs where they are the document's (one before a page
+    number marks a contents line), not where they are source indentation (HTML)."""
     text = _INVISIBLE.sub("", text).replace("\u00a0", " ")
+    if not keep_tabs:
+        text = text.replace("\t", " ")
     text = re.sub(r"[ \r\n\f\v]+", " ", text)
     text = re.sub(r" *\t[ \t]*", "\t", text)
     return text.strip()
@@ -222,13 +226,6 @@ def _line_kind(line: _Line, stats: _PdfStats) -> str:
     return "body"
 
 
-def _starts_paragraph(line: _Line) -> bool:
-    text = line.text
-    return bool(
-        _PARA_LABEL.match(text) or _LIST_NUMBER.match(text) or _NAMED_LABEL.match(text) or _BULLET.match(text)
-    )
-
-
 def _breaks_between(prev: _Line, line: _Line, block: _Block, stats: _PdfStats) -> bool:
     """Whether ``line`` starts a new paragraph after ``prev``, which ends ``block``."""
     dy = prev.y - line.y
@@ -238,14 +235,22 @@ def _breaks_between(prev: _Line, line: _Line, block: _Block, stats: _PdfStats) -
         return True
     if block.kind == "heading":
         return line.size != prev.size
-    if _starts_paragraph(line):
+    if _BULLET.match(line.text):
         return True
-    starts_upper = line.text[:1].isupper() or line.text[:1] in "\"'“‘(" or line.text[:1].isdigit()
+    ends_sentence = bool(_SENTENCE_END.search(prev.text))
+    short = len(prev.text) < stats.full_line_chars * 0.8
+    text = line.text
+    # A label starts a paragraph; a wrapped line that merely begins with a
+    # number ("1.5 hours") follows a line that stops mid-sentence.
+    if (_PARA_LABEL.match(text) or _LIST_NUMBER.match(text) or _NAMED_LABEL.match(text)) and (
+        ends_sentence or short
+    ):
+        return True
+    starts_upper = text[:1].isupper() or text[:1] in "\"'“‘(" or text[:1].isdigit()
     if prev.bold != line.bold and starts_upper:
         return True
     # A short line that ends a sentence, then a capital: the previous paragraph ended there.
-    short = len(prev.text) < stats.full_line_chars * 0.8
-    return short and starts_upper and bool(re.search(r"[.!?:;][\"'”’)]?$", prev.text))
+    return short and starts_upper and ends_sentence
 
 
 def _join_lines(lines: Iterable[str]) -> str:
@@ -311,7 +316,7 @@ def _open_pdf(path: Path) -> PdfReader:
             # empty password for reading; those are readable. Anything else is not.
             try:
                 opened = reader.decrypt("")
-            except Exception as exc:  # pypdf needs an extra package for AES
+            except (DependencyError, NotImplementedError) as exc:  # AES needs `cryptography`
                 raise IngestError(
                     f"{path.name}: is an encrypted PDF that could not be opened ({type(exc).__name__}: {exc})"
                 ) from exc
@@ -369,7 +374,7 @@ def _on(el: Any) -> bool | None:
     return _w_val(el) not in ("0", "false", "off", "none")
 
 
-def _style_chain(style: BaseStyle | None) -> Iterator[BaseStyle]:
+def _style_chain(style: CharacterStyle | None) -> Iterator[CharacterStyle]:
     seen = 0
     while style is not None and seen < 20:  # guard against a basedOn cycle
         yield style
@@ -565,10 +570,11 @@ class _DocxReader:
         return _superscript(str(number))
 
     # -- paragraphs -------------------------------------------------------
-    def _para_style(self, p: Any) -> BaseStyle | None:
-        return self.document.part.get_style(p.style, WD_STYLE_TYPE.PARAGRAPH)
+    def _para_style(self, p: Any) -> CharacterStyle | None:
+        style = self.document.part.get_style(p.style, WD_STYLE_TYPE.PARAGRAPH)
+        return style if isinstance(style, CharacterStyle) else None
 
-    def _heading_level(self, p: Any, style: BaseStyle | None) -> int | None:
+    def _heading_level(self, p: Any, style: CharacterStyle | None) -> int | None:
         for s in _style_chain(style):
             name = (s.name or "").strip()
             m = re.fullmatch(r"(?i)heading\s*([1-9])", name)
@@ -587,7 +593,7 @@ class _DocxReader:
             return int(outline) + 1
         return None
 
-    def _num_pr(self, p: Any, style: BaseStyle | None) -> tuple[str, int] | None:
+    def _num_pr(self, p: Any, style: CharacterStyle | None) -> tuple[str, int] | None:
         candidates = [_w(p, "pPr")] + [s.element.pPr for s in _style_chain(style)]
         num_id: str | None = None
         ilvl: str | None = None
@@ -603,7 +609,7 @@ class _DocxReader:
             return None
         return num_id, int(ilvl) if ilvl and ilvl.isdigit() else 0
 
-    def _style_bold(self, style: BaseStyle | None) -> bool:
+    def _style_bold(self, style: CharacterStyle | None) -> bool:
         for s in _style_chain(style):
             if s.font.bold is not None:
                 return bool(s.font.bold)
@@ -746,7 +752,7 @@ class _HtmlWriter:
         self.buf: list[tuple[str, bool]] = []
 
     def flush(self) -> None:
-        text = _clean("".join(t for t, _ in self.buf))
+        text = _clean("".join(t for t, _ in self.buf), keep_tabs=False)
         inked = [bold for t, bold in self.buf if t.strip()]
         self.buf = []
         if text:
@@ -782,7 +788,7 @@ class _HtmlWriter:
             name = child.name
             if re.fullmatch(r"h[1-6]", name):
                 self.flush()
-                text = _clean(self.inline(child))
+                text = _clean(self.inline(child), keep_tabs=False)
                 if text:
                     self.blocks.append("#" * int(name[1]) + " " + text)
             elif name == "li":
@@ -803,7 +809,7 @@ class _HtmlWriter:
                 self.walk(child, bold or name in ("b", "strong"))
 
     def list_item(self, li: bs4.Tag) -> None:
-        text = _clean(_BACKREF.sub("", self.inline(li, skip_lists=True)))
+        text = _clean(_BACKREF.sub("", self.inline(li, skip_lists=True)), keep_tabs=False)
         note = _FOOTNOTE_ID.match(str(li.get("id") or ""))
         if text and note:
             self.blocks.append(f"{_superscript(note.group(1))} {text}")
@@ -817,9 +823,10 @@ class _HtmlWriter:
         for tr in table.find_all("tr"):
             if tr.find_parent("table") is not table:
                 continue
-            cells = [_clean(self.inline(c)) for c in tr.find_all(["td", "th"], recursive=False)]
-            if any(cells):
-                rows.append(" | ".join(cells))
+            cells = tr.find_all(["td", "th"], recursive=False)
+            texts = [_clean(self.inline(c), keep_tabs=False) for c in cells]
+            if any(texts):
+                rows.append(" | ".join(texts))
         if rows:
             self.blocks.append("\n".join(rows))
 

@@ -121,9 +121,10 @@ def _split_items(block: list[_Line]) -> list[_Line]:
     items: list[_Line] = []
     for line in block:
         stripped = line.text.strip()
+        dotted = _DOTTED_LABEL.match(stripped)
         starts_item = bool(
             _BULLET.match(line.text)
-            or _DOTTED_LABEL.match(stripped)
+            or (dotted and _is_label_start(dotted.group(2)))
             or _NAMED_LABEL.match(clean_inline(stripped))
             or stripped.startswith("#")
             or _FOOTNOTE_DEF.match(stripped)
@@ -136,6 +137,12 @@ def _split_items(block: list[_Line]) -> list[_Line]:
         else:
             items[-1] = _Line(items[-1].text.rstrip() + " " + stripped, items[-1].page)
     return items
+
+
+def _is_label_start(rest: str) -> bool:
+    """Text after a number that starts a paragraph; "6.36 for more" is a wrapped cross-reference."""
+    rest = clean_inline(rest)
+    return not rest or not rest[0].islower()
 
 
 def _is_bold_only(text: str) -> bool:
@@ -177,6 +184,7 @@ class _ReviewParser:
         self.in_toc = False
         self.last_footnote: int | None = None
         self.numbered_doc = False
+        self.after_rule = False
 
     # -- sections ---------------------------------------------------------
     def _section(self) -> tuple[str, ...]:
@@ -221,8 +229,26 @@ class _ReviewParser:
         """Consume one item; return True if it was a footnote definition."""
         raw = item.text
         text = raw.strip()
-        if text in ("---", "***", "___") or re.fullmatch(r"[-\s\t]+", text):
+        if text in ("---", "***", "___"):
+            # A rule opens the footnote area at the foot of a page.
+            self.after_rule = True
             return False
+        if re.fullmatch(r"[-\s\t]+", text):
+            return False
+        if self.after_rule and not _FOOTNOTE_DEF.match(text):
+            body_like = (
+                text[:1].islower()
+                or _BULLET.match(raw)
+                or text.startswith("#")
+                or _DOTTED_LABEL.match(text.replace("**", ""))
+                or _NAMED_LABEL.match(clean_inline(text))
+            )
+            if not body_like:
+                # A footnote carried over from the previous page: not body text.
+                if self.last_footnote is not None:
+                    self.footnotes[self.last_footnote] += " " + clean_inline(text)
+                return True
+            self.after_rule = False
 
         fn = _FOOTNOTE_DEF.match(text)
         if fn and not _BULLET.match(raw):
@@ -274,7 +300,7 @@ class _ReviewParser:
 
         # Dotted labels: "3.24 text" or a numbered heading "6.36 Fathers and Males".
         dotted = _DOTTED_LABEL.match(body.replace("**", "", 2) if body.startswith("**") else body)
-        if dotted:
+        if dotted and _is_label_start(dotted.group(2)):
             label, rest = dotted.group(1), dotted.group(2).strip()
             rest_clean = clean_inline(rest)
             if not rest_clean:

@@ -262,7 +262,7 @@ def make_html(elements: list[Element], path: Path) -> Path:
             out.append(f"<h3>{_html_inline(text)}</h3>")
         elif kind == "para":
             # Source HTML wraps long paragraphs; the loader must not.
-            wrapped = re.sub(r"(.{60,80}?) ", "\\1\n    ", _html_inline(text))
+            wrapped = re.sub(r"(.{60,80}?) ", "\\1\n\t\t", _html_inline(text))
             out.append(f"<p>{wrapped}</p>")
         elif kind == "bold":
             out.append(f"<p><strong>{_html_inline(text)}</strong></p>")

@@ -9,12 +9,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from pypdf import PdfReader, PdfWriter
-
-from ingest.errors import IngestError
-from ingest.loaders import PageText, load_pages
-from ingest.parser import parse_review
-from tests.fixtures_build import (
+from fixtures_build import (
     add_rendered_page_break,
     child_y_bullets,
     child_y_document,
@@ -25,6 +20,11 @@ from tests.fixtures_build import (
     make_numbered_docx,
     make_pdf,
 )
+from pypdf import PdfReader, PdfWriter
+
+from ingest.errors import IngestError
+from ingest.loaders import PageText, load_pages
+from ingest.parser import parse_review
 
 SECTION_1 = ("1.1", "1.2", "1.3")
 SECTION_3 = ("3.1", "3.2", "3.3", "3.4")
@@ -210,7 +210,13 @@ def test_docx_word_numbering_becomes_labels(fixture_dir: Path) -> None:
 
 
 def test_docx_table_rows_are_lines_of_cells(fixture_dir: Path) -> None:
-    table = "Agency | Involvement\nHousing | Identified Child Y was not in school\nCME team | Case open 2019-2020"
+    table = "\n".join(
+        [
+            "Agency | Involvement",
+            "Housing | Identified Child Y was not in school",
+            "CME team | Open from June 2019 to June 2020",
+        ]
+    )
     pages = load_pages(make_docx([("heading", "2 The Process"), ("table", table)], fixture_dir / "t.docx"))
     assert table in pages[0].text
 
@@ -236,11 +242,42 @@ def test_html_headings_paragraphs_lists_and_superscripts(html_path: Path) -> Non
     assert "Reviews" not in text  # nav
 
 
+def test_html_declared_windows_1252_is_decoded(fixture_dir: Path) -> None:
+    title = "Local Child Safeguarding Practice Review — Child Y"
+    page = (
+        '<html><head><meta charset="windows-1252"></head>'
+        f"<body><h1>{title}</h1><p>{child_y_paragraph('1.1')}</p>"
+    )
+    path = fixture_dir / "cp1252.html"
+    path.write_bytes(page.encode("cp1252"))
+    assert load_pages(path)[0].text.splitlines()[0] == f"# {title}"
+
+
+def test_html_footnote_list_and_tables(fixture_dir: Path) -> None:
+    note = child_y_footnote(4).split(" ", 1)[1]
+    page = (
+        "<html><body><p>2.2 A practitioner participation session<sup><a href='#fn4'>4</a></sup> was held.</p>"
+        "<table><tr><th>Agency</th><th>Involvement</th></tr>"
+        "<tr><td>Housing</td><td>Fraud team</td></tr></table>"
+        '<section class="footnotes"><ol><li id="fn4">'
+        f'<p>{note} <a href="#fnref4">↩︎</a></p></li></ol></section>'
+        "</body></html>"
+    )
+    path = fixture_dir / "notes.html"
+    path.write_text(page, encoding="utf-8")
+    lines = lines_of(load_pages(path))
+    assert "2.2 A practitioner participation session⁴ was held." in lines
+    assert "Agency | Involvement" in lines and "Housing | Fraud team" in lines
+    assert f"⁴ {note}" in lines
+
+
 # -- The parser reads what the loaders write ------------------------------
 
 
 @pytest.mark.parametrize("fixture", ["pdf_path", "docx_path", "html_path"])
-def test_parsed_paragraphs_keep_labels_sections_and_pages(fixture: str, request: pytest.FixtureRequest) -> None:
+def test_parsed_paragraphs_keep_labels_sections_and_pages(
+    fixture: str, request: pytest.FixtureRequest
+) -> None:
     path: Path = request.getfixturevalue(fixture)
     paragraphs = parse_review(load_pages(path), "dudley-2022-child-y")
     by_label = {p.label: p for p in paragraphs}
@@ -288,7 +325,7 @@ BAD_FILES = {
     "binary.txt": lambda pdf: b"\x00\x01\x02" + _random_bytes(512),
     "binary.html": lambda pdf: b"<html>\x00\x00" + _random_bytes(512),
     "latin-1.txt": lambda pdf: "3.4 The child’s café visits — noted".encode("cp1252"),
-    "no-text.html": lambda pdf: b"<html><head><title>x</title><script>var a;</script></head><body></body></html>",
+    "no-text.html": lambda pdf: b"<html><body><nav>Home</nav><script>var a;</script></body></html>",
 }
 
 

@@ -1,0 +1,137 @@
+"""Query understanding without an LLM: a glossary mined from the corpus plus curated synonyms.
+
+The glossary pairs each acronym the reviews define ("Multi-Agency Risk
+Assessment Conference (MARAC)") with its expansion. The synonym list maps
+practitioners' everyday words to the reviews' wording ("dad" -> father). Both
+are applied to a query before keyword and dense search.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Each group lists words practitioners use interchangeably. A query word or phrase in a group
+# pulls in the group's other members. Kept small and domain-general on purpose.
+SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("father", "fathers", "dad", "dads", "daddy", "male carer", "male carers", "men", "males", "stepfather",
+     "mother's partner", "partner", "think fathers", "hidden men"),
+    ("mother", "mum", "mums", "mothers", "maternal"),
+    ("genogram", "family tree", "mapping family relationships", "family relationships", "who is in the family"),
+    ("challenge", "escalation", "escalate", "escalating", "professional challenge", "disagree", "disagreement",
+     "push back", "resolution"),
+    ("marac", "multi-agency risk assessment conference", "risk conference", "risk conferences"),
+    ("cme", "children missing education", "missing education", "not in school", "out of school",
+     "school place", "not attending school"),
+    ("neglect", "neglected", "neglectful", "poor home conditions", "cumulative harm", "chronic neglect"),
+    ("information sharing", "share information", "sharing information", "communication", "joint working",
+     "working together", "talk to each other", "multi-agency"),
+    ("domestic abuse", "domestic violence", "dv", "violence at home", "abusive relationship"),
+    ("health visitor", "health visitors", "health visiting", "hv"),
+    ("gp", "gps", "family doctor", "doctor", "general practice", "general practitioner"),
+    ("social worker", "social workers", "children's social care", "csc", "social care", "children's services"),
+    ("cannabis", "drugs", "drug use", "substance misuse", "substance use", "alcohol"),
+    ("mental health", "mental ill-health", "depression", "post-natal depression", "perinatal mental health"),
+    ("co-sleeping", "co-sleep", "bed sharing", "sleeping with the baby", "safe sleep", "sudden infant death",
+     "sids", "cot death"),
+    ("lived experience", "voice of the child", "child's voice", "seeing the child", "child seen", "wishes and feelings"),
+    ("non-engagement", "engagement", "hard to reach", "hard to engage", "avoid professionals", "avoiding professionals",
+     "disguised compliance", "not engaging", "missed appointments", "was not brought"),
+    ("supervision", "management oversight", "oversight", "supervisor", "manager"),
+    ("covid", "covid-19", "pandemic", "lockdown", "lockdowns"),
+    ("school", "schools", "education", "teacher", "teachers", "designated safeguarding lead"),
+    ("recommendation", "recommendations", "recommend", "recommended", "actions", "what should change",
+     "learning point"),
+    ("assessment", "assessments", "assess", "assessing"),
+    ("child protection plan", "cp plan", "child protection", "icpc", "initial child protection conference",
+     "core group"),
+    ("chronology", "chronologies", "history", "historic concerns", "family history", "timeline"),
+    ("learning disability", "learning disabilities", "learning needs", "parents with learning"),
+    ("police", "officer", "officers"),
+    ("housing", "house moves", "moved home", "change of address", "moving house", "moving home"),
+    ("training", "trained", "train", "learning and development"),
+    ("probation", "offender", "offenders", "on licence", "prison"),
+    ("death", "died", "deaths", "child death"),
+)
+
+_STOP_FOR_MATCH = {"the", "a", "an", "of", "to", "in"}
+
+
+@dataclass
+class Glossary:
+    """Acronym <-> expansion pairs found in the corpus, plus the curated synonym groups."""
+
+    acronyms: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def mine(cls, texts: Iterable[str]) -> Glossary:
+        found: dict[str, str] = {}
+        for text in texts:
+            for m in re.finditer(r"\(([A-Z][A-Za-z]{1,7})\)", text):
+                acro = m.group(1)
+                letters = [c for c in acro if c.isupper()]
+                if len(letters) < 2:
+                    continue
+                before = re.findall(r"[A-Za-z][A-Za-z'’\-]*", text[max(0, m.start() - 160) : m.start()])
+                expansion = _match_initials(before, letters)
+                if expansion and acro.lower() not in found:
+                    found[acro.lower()] = expansion
+            for m in re.finditer(r"\b([A-Z]{2,7})\s*\(([A-Z][a-z][^()]{4,80})\)", text):
+                acro, exp = m.group(1), m.group(2).strip()
+                words = [w for w in re.findall(r"[A-Za-z]+", exp) if w.lower() not in _STOP_FOR_MATCH]
+                if words and "".join(w[0] for w in words).upper().startswith(acro[:2]) and acro.lower() not in found:
+                    found[acro.lower()] = exp
+        return cls(found)
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.acronyms, indent=1, sort_keys=True, ensure_ascii=False))
+
+    @classmethod
+    def load(cls, path: Path) -> Glossary | None:
+        try:
+            return cls(dict(json.loads(path.read_text())))
+        except (OSError, ValueError):
+            return None
+
+    def expand(self, query: str) -> list[str]:
+        """Extra terms for a query: acronym expansions, acronyms of spelled-out names, synonyms."""
+        low = " " + re.sub(r"[^a-z0-9'\- ]+", " ", query.lower().replace("’", "'")) + " "
+        extra: list[str] = []
+        for acro, expansion in self.acronyms.items():
+            exp_low = expansion.lower()
+            if f" {acro} " in low:
+                extra.append(expansion)
+            elif exp_low in low:
+                extra.append(acro.upper())
+        for group in SYNONYM_GROUPS:
+            if any(_has_phrase(low, term) for term in group):
+                extra.extend(t for t in group if not _has_phrase(low, t))
+        seen: set[str] = set()
+        out = []
+        for term in extra:
+            if term.lower() not in seen:
+                seen.add(term.lower())
+                out.append(term)
+        return out
+
+
+def _has_phrase(padded_low: str, term: str) -> bool:
+    return f" {term} " in padded_low
+
+
+def _match_initials(words: list[str], letters: list[str]) -> str | None:
+    """The shortest run of words ending just before '(' whose initials spell the acronym."""
+    for start in range(len(words) - 1, max(-1, len(words) - 3 * len(letters) - 1), -1):
+        run = words[start:]
+        initials = [w[0].upper() for w in run if w.lower() not in _STOP_FOR_MATCH]
+        if initials == letters:
+            return " ".join(run)
+        # Hyphenated words may carry two initials ("Multi-Agency").
+        parts = [p[0].upper() for w in run if w.lower() not in _STOP_FOR_MATCH for p in w.split("-") if p]
+        if parts == letters:
+            return " ".join(run)
+    return None

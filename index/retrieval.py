@@ -1,0 +1,306 @@
+"""Hybrid retrieval: dense (Chroma via llama-index) + BM25, fused by weighted reciprocal rank fusion.
+
+Also keeps the corpus's paragraphs and per-sentence embeddings in memory (a few
+thousand short vectors) so the answerer can score sentences without re-embedding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from llama_index.core import VectorStoreIndex
+from llama_index.core.vector_stores import FilterCondition, FilterOperator, MetadataFilter, MetadataFilters
+from llama_index.vector_stores.chroma import ChromaVectorStore
+
+from core.records import Paragraph, ReviewMeta
+from core.settings import Settings
+from index.embedder import Embedder, LlamaEmbedding, get_embedder
+from index.keyword import KeywordIndex, fingerprint, tokenize
+from index.query import Glossary
+from index.store import ReviewStore, StoredChunk, paragraphs_from_chunks
+
+log = logging.getLogger(__name__)
+
+_SENT_SPLIT = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)]))\s+(?=[\"'“‘(]?[A-Z0-9])")
+_ABBREV = re.compile(r"\b(?:e\.g|i\.e|etc|Mr|Mrs|Ms|Dr|No|para|paras|St|vs|approx|Prof)\.$", re.I)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a paragraph, verbatim (each one a substring of the paragraph)."""
+    pieces = _SENT_SPLIT.split(text)
+    out: list[str] = []
+    for piece in pieces:
+        if out and (_ABBREV.search(out[-1]) or len(out[-1]) < 3):
+            out[-1] = out[-1] + " " + piece
+        else:
+            out.append(piece)
+    # A list run into a paragraph ("... areas: - a - b") stays one sentence per item.
+    final: list[str] = []
+    for s in out:
+        if ": - " in s:
+            intro, _, items = s.partition(": - ")
+            final.append(intro + ":")
+            final.extend(p.lstrip("- ") for p in re.split(r"\s(?=- [A-Z])", items) if p.strip())
+        else:
+            final.append(s)
+    return [s.strip() for s in final if s.strip()]
+
+
+@dataclass
+class Filters:
+    review_ids: list[str] | None = None
+    area: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    review_type: str | None = None
+
+    def is_empty(self) -> bool:
+        return not (self.review_ids or self.area or self.year_from or self.year_to or self.review_type)
+
+    def allows(self, meta: dict[str, Any]) -> bool:
+        if self.review_ids and meta.get("review_id") not in self.review_ids:
+            return False
+        if self.area and str(meta.get("area", "")).lower() != self.area.lower():
+            return False
+        year = int(meta.get("year") or 0)
+        if self.year_from and (not year or year < self.year_from):
+            return False
+        if self.year_to and (not year or year > self.year_to):
+            return False
+        if self.review_type and str(meta.get("review_type", "")).lower() != self.review_type.lower():
+            return False
+        return True
+
+    def to_llama(self) -> MetadataFilters | None:
+        items: list[MetadataFilter] = []
+        if self.review_ids:
+            items.append(MetadataFilter(key="review_id", value=list(self.review_ids), operator=FilterOperator.IN))
+        if self.area:
+            items.append(MetadataFilter(key="area", value=self.area, operator=FilterOperator.EQ))
+        if self.year_from:
+            items.append(MetadataFilter(key="year", value=self.year_from, operator=FilterOperator.GTE))
+        if self.year_to:
+            items.append(MetadataFilter(key="year", value=self.year_to, operator=FilterOperator.LTE))
+        if self.review_type:
+            items.append(MetadataFilter(key="review_type", value=self.review_type, operator=FilterOperator.EQ))
+        return MetadataFilters(filters=items, condition=FilterCondition.AND) if items else None  # type: ignore[arg-type]
+
+
+@dataclass
+class Hit:
+    """One retrieved paragraph with its scores."""
+
+    paragraph: Paragraph
+    chunk_id: str
+    score: float  # fused RRF score (ranking)
+    dense: float  # cosine similarity of query and chunk, 0..1
+    keyword: float  # BM25 score of the chunk
+    coverage: float  # share of the query's content words found in the paragraph
+
+
+@dataclass
+class ExpandedQuery:
+    text: str
+    terms: list[str]
+    expansions: list[str] = field(default_factory=list)
+
+    @property
+    def dense_text(self) -> str:
+        if not self.expansions:
+            return self.text
+        return f"{self.text} ({', '.join(self.expansions[:8])})"
+
+
+class Retriever:
+    """Search the stored reviews. Build once per process; cheap to query."""
+
+    def __init__(self, settings: Settings, store: ReviewStore | None = None, embedder: Embedder | None = None):
+        self.settings = settings
+        self.store = store or ReviewStore(settings)
+        self.embedder = embedder or get_embedder(settings.embedding)
+        self.reload()
+
+    # -- state ------------------------------------------------------------
+    def reload(self) -> None:
+        chunks = self.store.all_chunks()
+        self.chunk_by_id: dict[str, StoredChunk] = {c.id: c for c in chunks}
+        self.reviews: dict[str, ReviewMeta] = {m.id: m for m in self.store.list_reviews()}
+        self.paragraphs = paragraphs_from_chunks(chunks)
+        self.para_by_key = {(p.review_id, p.label): p for p in self.paragraphs}
+        folder = self.settings.paths.bm25_dir
+        kw = KeywordIndex.load(folder)
+        if kw is None or kw.fingerprint != fingerprint(chunks):
+            kw = KeywordIndex.build(chunks)
+            try:
+                kw.save(folder)
+            except OSError as exc:
+                log.warning("cannot persist keyword index at %s: %s", folder, exc)
+        self.keyword = kw
+        glossary_path = folder / "glossary.json"
+        glossary = Glossary.load(glossary_path)
+        if glossary is None:
+            glossary = Glossary.mine(p.text for p in self.paragraphs)
+            try:
+                glossary.save(glossary_path)
+            except OSError as exc:
+                log.warning("cannot persist glossary at %s: %s", glossary_path, exc)
+        self.glossary = glossary
+        self._index = VectorStoreIndex.from_vector_store(
+            ChromaVectorStore(chroma_collection=self.store.chunks),
+            embed_model=LlamaEmbedding(self.embedder, batch_size=self.settings.embedding.batch_size),
+        )
+        self._load_sentences(folder)
+
+    def _load_sentences(self, folder: Path) -> None:
+        """Per-sentence embeddings of every paragraph, cached on disk by content hash."""
+        sentences: list[tuple[str, str, str]] = []  # (review_id, label, sentence)
+        for p in self.paragraphs:
+            for s in split_sentences(p.text):
+                sentences.append((p.review_id, p.label, s))
+        key = hashlib.sha256(
+            ("\n".join(f"{r}|{lab}|{s}" for r, lab, s in sentences) + self.embedder.name).encode()
+        ).hexdigest()[:16]
+        path = folder / f"sentences-{key}.npy"
+        vecs: np.ndarray | None = None
+        if path.exists():
+            try:
+                vecs = np.load(path)
+            except (OSError, ValueError):
+                vecs = None
+        if vecs is None or len(vecs) != len(sentences):
+            vecs = self.embedder.embed_batch([s for _, _, s in sentences]) if sentences else np.zeros((0, 1))
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                for old in folder.glob("sentences-*.npy"):
+                    old.unlink()
+                np.save(path, vecs)
+            except OSError as exc:
+                log.warning("cannot cache sentence embeddings at %s: %s", path, exc)
+        self.sentences = sentences
+        self.sentence_vecs = np.asarray(vecs, dtype=np.float32)
+        self.sentence_rows: dict[tuple[str, str], list[int]] = {}
+        for i, (r, lab, _) in enumerate(sentences):
+            self.sentence_rows.setdefault((r, lab), []).append(i)
+
+    def ensure_nonempty(self) -> None:
+        if not self.chunk_by_id:
+            # Someone may have ingested since we loaded.
+            self.reload()
+        self.store.require_nonempty()
+
+    # -- query ------------------------------------------------------------
+    def expand(self, query: str) -> ExpandedQuery:
+        expansions = self.glossary.expand(query)
+        return ExpandedQuery(query, tokenize(query), expansions)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embedder.embed_batch([text])[0]
+
+    def search(
+        self,
+        query: str,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        diversify: bool = False,
+        query_vec: np.ndarray | None = None,
+    ) -> list[Hit]:
+        """Paragraphs best first. ``diversify`` caps how many come from one review at the top."""
+        self.ensure_nonempty()
+        s = self.settings.retrieval
+        top_k = top_k or s.top_k
+        filters = filters or Filters()
+        q = self.expand(query)
+        qvec = query_vec if query_vec is not None else self.embed_query(q.dense_text)
+
+        # Dense, through llama-index's retriever over the Chroma vector store.
+        dense_ranked = self._dense(qvec, s.dense_k, filters)
+        # Keyword: the query's own words count double, expansions once.
+        allowed = None
+        if not filters.is_empty():
+            allowed = {cid for cid, c in self.chunk_by_id.items() if filters.allows(c.metadata)}
+        kw_tokens = q.terms * 2 + tokenize(" ".join(q.expansions))
+        keyword_ranked = self.keyword.search(kw_tokens, s.keyword_k, allowed)
+
+        fused: dict[str, float] = {}
+        for rank, (cid, _) in enumerate(dense_ranked):
+            fused[cid] = fused.get(cid, 0.0) + s.dense_weight / (s.rrf_k + rank + 1)
+        for rank, (cid, _) in enumerate(keyword_ranked):
+            fused[cid] = fused.get(cid, 0.0) + s.keyword_weight / (s.rrf_k + rank + 1)
+        dense_score = dict(dense_ranked)
+        kw_score = dict(keyword_ranked)
+
+        # Chunks of one paragraph collapse into the paragraph, keeping its best chunk.
+        best: dict[tuple[str, str], Hit] = {}
+        query_words = set(q.terms)
+        for cid, score in sorted(fused.items(), key=lambda kv: -kv[1]):
+            chunk = self.chunk_by_id.get(cid)
+            if chunk is None:
+                continue
+            key = (chunk.review_id, chunk.label)
+            if key in best:
+                continue
+            para = self.para_by_key.get(key)
+            if para is None:
+                continue
+            words = set(tokenize(para.text + " " + para.section))
+            coverage = len(query_words & words) / len(query_words) if query_words else 0.0
+            best[key] = Hit(para, cid, score, dense_score.get(cid, 0.0), kw_score.get(cid, 0.0), coverage)
+        hits = sorted(best.values(), key=lambda h: -h.score)
+        if diversify:
+            hits = self._diversify(hits, s.max_per_review)
+        return hits[:top_k]
+
+    def _dense(self, qvec: np.ndarray, k: int, filters: Filters) -> list[tuple[str, float]]:
+        from llama_index.core.schema import QueryBundle
+
+        retriever = self._index.as_retriever(similarity_top_k=k, filters=filters.to_llama())
+        bundle = QueryBundle(query_str="", embedding=qvec.tolist())
+        nodes = retriever.retrieve(bundle)
+        return [(n.node.node_id, float(n.score or 0.0)) for n in nodes]
+
+    @staticmethod
+    def _diversify(hits: list[Hit], cap: int) -> list[Hit]:
+        """Round-robin-ish: at most ``cap`` of one review before every review has had its turn."""
+        counts: dict[str, int] = {}
+        head: list[Hit] = []
+        tail: list[Hit] = []
+        for h in hits:
+            n = counts.get(h.paragraph.review_id, 0)
+            if n < cap:
+                head.append(h)
+                counts[h.paragraph.review_id] = n + 1
+            else:
+                tail.append(h)
+        return head + tail
+
+    def sentence_scores(self, qvec: np.ndarray, review_id: str, label: str) -> list[tuple[str, float]]:
+        rows = self.sentence_rows.get((review_id, label), [])
+        if not rows:
+            return []
+        sims = self.sentence_vecs[rows] @ qvec
+        return [(self.sentences[r][2], float(sim)) for r, sim in zip(rows, sims, strict=True)]
+
+    def review_title(self, review_id: str) -> str:
+        meta = self.reviews.get(review_id)
+        return meta.title if meta else review_id
+
+    def neighbours(self, review_id: str, label: str, n: int) -> tuple[list[Paragraph], Paragraph, list[Paragraph]]:
+        paras = [p for p in self.paragraphs if p.review_id == review_id]
+        for i, p in enumerate(paras):
+            if p.label == label:
+                return paras[max(0, i - n) : i], p, paras[i + 1 : i + 1 + n]
+        raise KeyError(label)
+
+
+def hits_by_review(hits: Sequence[Hit]) -> dict[str, list[Hit]]:
+    out: dict[str, list[Hit]] = {}
+    for h in hits:
+        out.setdefault(h.paragraph.review_id, []).append(h)
+    return out

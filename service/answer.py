@@ -1,0 +1,207 @@
+"""Answer composition: extractive by default, every sentence quoted verbatim and cited.
+
+``ExtractiveAnswerer`` picks the sentences that answer the question from the
+retrieved paragraphs, scoring each sentence with the embedding model and term
+overlap. ``LLMAnswerer`` (optional, ``LLM_BASE_URL``) writes an answer from
+numbered paragraphs and keeps only sentences with a valid citation; on any
+error it falls back to the extractive answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from core.records import Answer, Citation
+from core.settings import Settings
+from index.keyword import tokenize
+from index.retrieval import Filters, Hit, Retriever, hits_by_review
+
+log = logging.getLogger(__name__)
+
+_THEME = re.compile(
+    r"\b(reviews|across|themes?|common|patterns?|all the|library|each review|any of the|which reviews|"
+    r"what (?:do|did) (?:the )?(?:reviews|they) (?:say|find|learn)|learning (?:about|on|for)|lessons?)\b",
+    re.I,
+)
+_RECOMMEND = re.compile(r"\b(recommend\w*|should (?:be )?(?:done|change)|actions?|what needs to change)\b", re.I)
+
+ABSTAIN_MESSAGE = (
+    "The reviews in this library don't appear to answer that. The closest paragraphs are listed as "
+    "'may be related' so you can check for yourself."
+)
+
+
+class Answerer(Protocol):
+    def answer(self, question: str, query: str, filters: Filters) -> Answer: ...
+
+
+@dataclass
+class Scored:
+    hit: Hit
+    sentence: str
+    score: float
+
+
+def question_kind(question: str) -> str:
+    if _RECOMMEND.search(question):
+        return "recommendation"
+    if _THEME.search(question):
+        return "theme"
+    return "fact"
+
+
+def cite_label(retriever: Retriever, review_id: str, label: str) -> str:
+    return f"[{short_name(retriever, review_id)}, para {label}]"
+
+
+def short_name(retriever: Retriever, review_id: str) -> str:
+    meta = retriever.reviews.get(review_id)
+    if meta and meta.children:
+        return " and ".join(meta.children) if len(meta.children) <= 2 else meta.children[0]
+    return meta.title if meta else review_id
+
+
+def evidence_score(hit: Hit) -> float:
+    """How well a paragraph supports an answer: dense similarity lifted by query-word coverage."""
+    return hit.dense + 0.25 * hit.coverage
+
+
+class ExtractiveAnswerer:
+    def __init__(self, retriever: Retriever, settings: Settings) -> None:
+        self.retriever = retriever
+        self.settings = settings
+
+    def answer(self, question: str, query: str, filters: Filters) -> Answer:
+        kind = question_kind(question)
+        r = self.retriever
+        q = r.expand(query)
+        qvec = r.embed_query(q.dense_text)
+        hits = r.search(query, top_k=20, filters=filters, diversify=kind != "fact", query_vec=qvec)
+        if not hits:
+            return Answer(ABSTAIN_MESSAGE, [], True, query, [])
+        top = max(evidence_score(h) for h in hits[:5])
+        if top < self.settings.answer.abstain_threshold:
+            related = [self._citation(h, None) for h in hits[:3]]
+            return Answer(ABSTAIN_MESSAGE, [], True, query, related)
+
+        query_words = set(q.terms) | set(tokenize(" ".join(q.expansions)))
+        scored = self._score_sentences(hits, qvec, query_words, kind)
+        if kind == "fact":
+            return self._fact(scored, query)
+        return self._theme(scored, query, kind)
+
+    def _score_sentences(self, hits: list[Hit], qvec: np.ndarray, words: set[str], kind: str) -> list[Scored]:
+        out: list[Scored] = []
+        for rank, hit in enumerate(hits):
+            para_prior = evidence_score(hit) - 0.01 * rank
+            label = hit.paragraph.label
+            is_rec = label.startswith(("Recommendation", "Learning", "Outcome")) or "recommend" in (
+                hit.paragraph.section.lower()
+            )
+            for sentence, sim in self.retriever.sentence_scores(qvec, hit.paragraph.review_id, label):
+                if len(sentence) < 25:
+                    continue
+                overlap = len(words & set(tokenize(sentence))) / (len(words) or 1)
+                score = 0.5 * sim + 0.3 * para_prior + 0.2 * min(1.0, overlap * 2)
+                if kind == "recommendation":
+                    score += 0.15 if is_rec else -0.05
+                out.append(Scored(hit, sentence, score))
+        out.sort(key=lambda s: -s.score)
+        return out
+
+    def _fact(self, scored: list[Scored], query: str) -> Answer:
+        chosen: list[Scored] = []
+        paras: set[tuple[str, str]] = set()
+        best = scored[0].score if scored else 0.0
+        for s in scored:
+            key = (s.hit.paragraph.review_id, s.hit.paragraph.label)
+            if s.score < best - 0.12 or len(chosen) >= self.settings.answer.max_fact_sentences:
+                break
+            if key not in paras and len(paras) >= 2:
+                continue
+            paras.add(key)
+            chosen.append(s)
+        return self._compose_fact(chosen, query)
+
+    def _compose_fact(self, chosen: list[Scored], query: str) -> Answer:
+        r = self.retriever
+        lines: list[str] = []
+        citations: dict[tuple[str, str], Citation] = {}
+        for s in chosen:
+            p = s.hit.paragraph
+            if s.sentence not in p.text:  # every quote must occur in the paragraph it cites
+                continue
+            lines.append(f"“{s.sentence}” {cite_label(r, p.review_id, p.label)}")
+            key = (p.review_id, p.label)
+            if key in citations:
+                citations[key].quote = f"{citations[key].quote} {s.sentence}"
+            else:
+                citations[key] = self._citation(s.hit, s.sentence)
+        if not lines:
+            return Answer(ABSTAIN_MESSAGE, [], True, query, [])
+        return Answer("\n".join(lines), list(citations.values()), False, query)
+
+    def _theme(self, scored: list[Scored], query: str, kind: str) -> Answer:
+        r = self.retriever
+        best_overall = scored[0].score if scored else 0.0
+        by_review: dict[str, list[Scored]] = {}
+        for s in scored:
+            by_review.setdefault(s.hit.paragraph.review_id, []).append(s)
+        # A review holds the theme when its best sentence is close to the best anywhere.
+        holding = [
+            (rid, ss) for rid, ss in by_review.items() if ss[0].score >= best_overall - 0.15
+        ]
+        holding.sort(key=lambda kv: -kv[1][0].score)
+        holding = holding[: self.settings.answer.max_theme_reviews]
+        per_review = 2
+        blocks: list[str] = []
+        citations: list[Citation] = []
+        for rid, ss in holding:
+            meta = r.reviews.get(rid)
+            where = ", ".join(str(x) for x in (meta.area if meta else None, meta.year if meta else None) if x)
+            picked: list[Scored] = []
+            for s in ss:
+                if len(picked) >= per_review or s.score < ss[0].score - 0.08:
+                    break
+                if s.sentence in s.hit.paragraph.text and all(s.sentence != p.sentence for p in picked):
+                    picked.append(s)
+            if not picked:
+                continue
+            quotes = " ".join(f"“{s.sentence}” [para {s.hit.paragraph.label}]" for s in picked)
+            blocks.append(f"{short_name(r, rid)} ({where}): {quotes}" if where else f"{short_name(r, rid)}: {quotes}")
+            merged: dict[str, Citation] = {}
+            for s in picked:
+                label = s.hit.paragraph.label
+                if label in merged:
+                    merged[label].quote = f"{merged[label].quote} {s.sentence}"
+                else:
+                    merged[label] = self._citation(s.hit, s.sentence)
+            citations.extend(merged.values())
+        if not blocks:
+            return Answer(ABSTAIN_MESSAGE, [], True, query, [])
+        total = len(r.reviews)
+        noun = "recommendations" if kind == "recommendation" else "this theme"
+        head = f"Found {noun} in {len(blocks)} of the library's {total} reviews:"
+        return Answer(head + "\n\n" + "\n\n".join(blocks), citations, False, query)
+
+    def _citation(self, hit: Hit, quote: str | None) -> Citation:
+        p = hit.paragraph
+        return Citation(
+            review_id=p.review_id,
+            review_title=self.retriever.review_title(p.review_id),
+            label=p.label,
+            section=p.section,
+            page=p.page,
+            text=p.text,
+            quote=quote,
+            score=round(evidence_score(hit), 4),
+        )
+
+
+def group_hits(hits: list[Hit]) -> dict[str, list[Hit]]:
+    return hits_by_review(hits)

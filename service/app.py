@@ -1,0 +1,268 @@
+"""The HTTP service: search, cited answers, conversation, reviews. OpenAPI at /docs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, Field, field_validator
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from core.errors import ReviewsError
+from core.records import Answer, Citation
+from core.settings import Settings
+from index.errors import NotFoundError
+from index.retrieval import Filters, Retriever
+from service.answer import ExtractiveAnswerer
+from service.conversation import resolve
+from service import feedback
+
+log = logging.getLogger(__name__)
+
+
+# -- request and response models ----------------------------------------------------------------
+class FilterModel(BaseModel):
+    review_ids: list[str] | None = Field(None, description="Only these reviews.")
+    area: str | None = Field(None, description="Local area, e.g. Dudley.")
+    year_from: int | None = Field(None, ge=1900, le=2200)
+    year_to: int | None = Field(None, ge=1900, le=2200)
+    review_type: str | None = Field(None, description="e.g. LCSPR, Learning briefing.")
+
+    def to_filters(self) -> Filters:
+        return Filters(self.review_ids, self.area, self.year_from, self.year_to, self.review_type)
+
+
+class Turn(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=20000)
+
+
+class SearchRequest(BaseModel):
+    query: str = Field(description="What to look for, in your own words.")
+    top_k: int = Field(10, ge=1, le=50)
+    filters: FilterModel | None = None
+
+    @field_validator("query")
+    @classmethod
+    def _nonblank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("the query is empty: type what you are looking for")
+        if len(v) > 1000:
+            raise ValueError(f"the query is {len(v)} characters long; the limit is 1000")
+        return v
+
+
+class AskRequest(BaseModel):
+    question: str = Field(description="A question about the reviews.")
+    history: list[Turn] = Field(default_factory=list, max_length=200)
+    filters: FilterModel | None = None
+
+    @field_validator("question")
+    @classmethod
+    def _nonblank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("the question is empty: type a question about the reviews")
+        if len(v) > 1000:
+            raise ValueError(f"the question is {len(v)} characters long; the limit is 1000")
+        return v
+
+
+class CitationModel(BaseModel):
+    review_id: str
+    review_title: str
+    label: str
+    section: str
+    page: int | None
+    text: str
+    quote: str | None
+    score: float
+
+
+class AskResponse(BaseModel):
+    answer: str
+    citations: list[CitationModel]
+    abstained: bool
+    query_used: str
+    related: list[CitationModel] = Field(default_factory=list, description="'May be related' paragraphs.")
+
+
+class SearchResponse(BaseModel):
+    results: list[CitationModel]
+
+
+# -- the engine ------------------------------------------------------------------------------------
+class Engine:
+    """Retriever and answerer, loaded once; reloaded when the store changes."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self.retriever = Retriever(settings)
+        self.answerer = ExtractiveAnswerer(self.retriever, settings)
+        self._llm: Any = None
+        if settings.llm.base_url:
+            from service.llm import LLMAnswerer
+
+            self._llm = LLMAnswerer(self.retriever, settings, fallback=self.answerer)
+
+    def ask(self, question: str, history: list[dict[str, str]], filters: Filters) -> Answer:
+        self.retriever.ensure_nonempty()
+        resolved = resolve(question, history, list(self.retriever.reviews.values()))
+        if resolved.review_ids and not filters.review_ids:
+            filters = Filters(resolved.review_ids, filters.area, filters.year_from, filters.year_to, filters.review_type)
+        answerer = self._llm or self.answerer
+        return answerer.answer(question, resolved.query, filters)  # type: ignore[no-any-return]
+
+    def store_count(self) -> int:
+        return self.retriever.store.count()
+
+    def search(self, query: str, top_k: int, filters: Filters) -> list[Citation]:
+        hits = self.retriever.search(query, top_k=top_k, filters=filters)
+        return [self.answerer._citation(h, None) for h in hits]
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine | None = request.app.state.engine
+    if engine is None:
+        with request.app.state.engine_lock:
+            if request.app.state.engine is None:
+                request.app.state.engine = Engine(request.app.state.settings)
+            engine = request.app.state.engine
+    return engine
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+def _citation_model(c: Citation) -> CitationModel:
+    return CitationModel(**c.to_dict())
+
+
+def _answer_model(a: Answer) -> AskResponse:
+    return AskResponse(
+        answer=a.answer,
+        citations=[_citation_model(c) for c in a.citations],
+        abstained=a.abstained,
+        query_used=a.query_used,
+        related=[_citation_model(c) for c in a.related],
+    )
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"ok": False, "error": message, "status": status}, status_code=status)
+
+
+def create_app(settings: Settings, engine: Engine | None = None, preload: bool = False) -> FastAPI:
+    """The FastAPI app. ``preload`` loads the model and index at startup rather than on first use."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if preload and app.state.engine is None:
+            try:
+                app.state.engine = Engine(settings)
+            except ReviewsError as exc:
+                log.warning("engine not loaded at startup: %s", exc)
+        yield
+
+    app = FastAPI(
+        title="Safeguarding reviews assistant",
+        description="Cited answers from child safeguarding practice reviews.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.engine_lock = threading.Lock()
+
+    # -- errors: one JSON shape, mapped in one place ------------------------------------------
+    @app.exception_handler(ReviewsError)
+    async def _reviews_error(_: Request, exc: ReviewsError) -> JSONResponse:
+        return _error(exc.status_code, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        for err in exc.errors():
+            where = ".".join(str(x) for x in err.get("loc", ()) if x != "body")
+            msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+            parts.append(f"{where}: {msg}" if where else msg)
+        return _error(422, "; ".join(parts) or "the request is malformed")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error(exc.status_code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error")
+        return _error(500, f"internal error ({type(exc).__name__}); the service log has details")
+
+    @app.get("/health")
+    def health(request: Request) -> dict[str, Any]:
+        engine = request.app.state.engine
+        if engine is None:
+            return {"status": "starting", "reviews": None, "chunks": None}
+        return {"status": "ok", "reviews": len(engine.retriever.reviews), "chunks": engine.store_count()}
+
+    @app.post("/v1/search", response_model=SearchResponse)
+    def search(body: SearchRequest, engine: EngineDep) -> SearchResponse:
+        filters = (body.filters or FilterModel()).to_filters()
+        return SearchResponse(results=[_citation_model(c) for c in engine.search(body.query, body.top_k, filters)])
+
+    @app.post("/v1/ask", response_model=AskResponse)
+    def ask(body: AskRequest, engine: EngineDep) -> AskResponse:
+        filters = (body.filters or FilterModel()).to_filters()
+        history = [t.model_dump() for t in body.history]
+        return _answer_model(engine.ask(body.question, history, filters))
+
+    @app.post("/v1/ask/stream")
+    def ask_stream(body: AskRequest, engine: EngineDep) -> StreamingResponse:
+        filters = (body.filters or FilterModel()).to_filters()
+        history = [t.model_dump() for t in body.history]
+        answer = engine.ask(body.question, history, filters)  # errors surface before streaming starts
+
+        def events() -> Iterator[str]:
+            for line in answer.answer.split("\n"):
+                if line.strip():
+                    yield f"event: sentence\ndata: {json.dumps({'text': line}, ensure_ascii=False)}\n\n"
+            yield f"event: done\ndata: {_answer_model(answer).model_dump_json()}\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    @app.get("/v1/reviews")
+    def reviews(engine: EngineDep) -> dict[str, Any]:
+        return {"reviews": [m.to_dict() for m in engine.retriever.store.list_reviews()]}
+
+    @app.get("/v1/reviews/{review_id}")
+    def review(review_id: str, engine: EngineDep) -> dict[str, Any]:
+        store = engine.retriever.store
+        meta = store.get_review(review_id)
+        return {**meta.to_dict(), "paragraphs": [p.to_dict() for p in store.paragraphs(review_id)]}
+
+    @app.get("/v1/reviews/{review_id}/paragraphs/{label:path}")
+    def paragraph(
+        review_id: str,
+        label: str,
+        engine: EngineDep,
+        neighbours: Annotated[int, Query(ge=0, le=10, description="Paragraphs before and after.")] = 0,
+    ) -> dict[str, Any]:
+        store = engine.retriever.store
+        paras = store.paragraphs(review_id)
+        for i, p in enumerate(paras):
+            if p.label == label:
+                return {
+                    "paragraph": p.to_dict(),
+                    "before": [x.to_dict() for x in paras[max(0, i - neighbours) : i]],
+                    "after": [x.to_dict() for x in paras[i + 1 : i + 1 + neighbours]],
+                }
+        raise NotFoundError(f"review {review_id!r} has no paragraph labelled {label!r}")
+
+    app.include_router(feedback.router)
+    return app

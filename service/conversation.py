@@ -1,0 +1,107 @@
+"""Follow-up resolution without an LLM.
+
+A follow-up ("what did it recommend about that?", "and the father?", "what about
+health visitors?") is rewritten into a standalone query by carrying forward the
+topic words of the earlier question(s) and the review(s) in focus.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from core.records import ReviewMeta
+from index.keyword import STOPWORDS
+
+_FOLLOWUP_START = re.compile(
+    r"^\s*(and|but|also|so|what about|how about|and what about|what else|anything else|same for|"
+    r"did (?:it|they|that|the other)|does it|do they|was (?:it|that|there)|were they|why|how come|who|when)\b",
+    re.I,
+)
+_PRONOUN = re.compile(
+    r"\b(it|its|that|this|these|those|they|them|their|he|she|him|her|the same|that review|this review|"
+    r"the review|that case|this case|the case|there|the other)\b",
+    re.I,
+)
+_TOPIC_STOP = STOPWORDS | {
+    "review", "reviews", "say", "said", "about", "tell", "me", "more", "please", "anything", "else", "learning",
+    "find", "found", "happened", "report", "recommend", "recommended", "recommendation", "recommendations",
+    "child", "children", "case", "also", "other", "one", "thing", "things", "know", "like", "get", "got",
+}
+_REVIEW_REF = re.compile(r"\[([^\]]+?), para [^\]]+\]")
+
+
+@dataclass
+class Resolved:
+    query: str
+    review_ids: list[str] = field(default_factory=list)
+    is_followup: bool = False
+
+
+def _content_words(text: str) -> list[str]:
+    words = re.findall(r"[A-Za-z][A-Za-z'\-]+", text)
+    return [w for w in words if w.lower() not in _TOPIC_STOP and len(w) > 2]
+
+
+def _mentioned_reviews(text: str, reviews: list[ReviewMeta]) -> list[str]:
+    low = text.lower()
+    found = []
+    for meta in reviews:
+        names = list(meta.children) + [meta.id.replace("-", " ")]
+        if any(n and re.search(rf"\b{re.escape(n.lower())}\b", low) for n in names):
+            found.append(meta.id)
+    return found
+
+
+def _cited_reviews(answer: str, reviews: list[ReviewMeta]) -> list[str]:
+    names = {m.id: [c.lower() for c in m.children] + [m.title.lower()] for m in reviews}
+    cited: list[str] = []
+    for m in _REVIEW_REF.finditer(answer):
+        ref = m.group(1).lower()
+        for rid, ns in names.items():
+            if any(n and n in ref for n in ns) and rid not in cited:
+                cited.append(rid)
+    # Grouped thematic answers name each review at the start of its block: "Child Y (Dudley, 2022): ..."
+    for line in answer.splitlines():
+        head = line.split(":", 1)[0].lower()
+        for rid, ns in names.items():
+            if any(n and head.startswith(n) for n in ns) and rid not in cited:
+                cited.append(rid)
+    return cited
+
+
+def is_followup(question: str) -> bool:
+    words = _content_words(question)
+    return bool(_FOLLOWUP_START.search(question) or _PRONOUN.search(question) or len(words) <= 2)
+
+
+def resolve(question: str, history: list[dict[str, str]], reviews: list[ReviewMeta]) -> Resolved:
+    """The query to run for ``question`` given the conversation so far."""
+    explicit = _mentioned_reviews(question, reviews)
+    users = [h["content"] for h in history if h.get("role") == "user" and h.get("content")]
+    assistants = [h["content"] for h in history if h.get("role") == "assistant" and h.get("content")]
+    if not users or not is_followup(question):
+        return Resolved(question.strip(), explicit, False)
+
+    previous = users[-1]
+    topic = _content_words(previous)
+    own = {w.lower() for w in _content_words(question)}
+    carried = [w for w in topic if w.lower() not in own]
+    # "What about X?" replaces the subject but keeps the frame; a pronoun keeps the whole topic.
+    replaces_subject = bool(re.match(r"^\s*(and\s+)?(what|how) about\b", question, re.I)) and own
+    if replaces_subject:
+        carried = [w for w in carried if w[0].isupper()] or carried[:3]
+    focus = explicit
+    if not focus:
+        mentioned_before = _mentioned_reviews(previous, reviews)
+        cited = _cited_reviews(assistants[-1], reviews) if assistants else []
+        refers_to_one = re.search(r"\b(that|this|the) (review|case|report)\b|\b(it|they|he|she)\b", question, re.I)
+        if mentioned_before:
+            focus = mentioned_before
+        elif refers_to_one and len(cited) == 1:
+            focus = cited
+        if re.search(r"\bthe other (review|one|reviews)\b|\bother reviews\b", question, re.I):
+            focus = [m.id for m in reviews if m.id not in (mentioned_before or cited)]
+    stripped = re.sub(_FOLLOWUP_START, "", question).strip(" ?.!") or question
+    query = " ".join([stripped] + carried).strip()
+    return Resolved(query, focus, True)
