@@ -1,0 +1,55 @@
+"""Print ingest and query speed figures on this machine (make bench)."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from core.settings import get_settings  # noqa: E402
+
+
+def main() -> None:
+    from ingest.pipeline import run_ingest
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = get_settings(paths={"data_dir": Path(tmp) / "data"})
+        t = time.perf_counter()
+        cold = run_ingest(settings)
+        cold_s = time.perf_counter() - t
+        print(f"cold ingest (incl. model load): {cold_s:.1f} s, {cold.paragraphs} paragraphs, "
+              f"{cold.paragraphs / cold_s:.1f} paragraphs/s, {cold.chunks} chunks")
+        t = time.perf_counter()
+        warm = run_ingest(settings)
+        print(f"warm re-run: {time.perf_counter() - t:.2f} s ({warm.embedded} re-embedded)")
+
+        from fastapi.testclient import TestClient
+
+        from service.app import create_app
+
+        t = time.perf_counter()
+        with TestClient(create_app(settings, preload=True)) as client:
+            print(f"service ready: {time.perf_counter() - t:.1f} s")
+            questions = ["what did the reviews say about fathers?", "How old was Child Y when they started school?",
+                         "what did reviews say about professional challenge?", "genogram", "risk conferences",
+                         "What did Child O recommend about GPs?", "neglect and missing school",
+                         "what is the capital of France?"] * 5
+            for path, key in (("/v1/search", "query"), ("/v1/ask", "question")):
+                times = []
+                for q in questions:
+                    t = time.perf_counter()
+                    client.post(path, json={key: q})
+                    times.append((time.perf_counter() - t) * 1000)
+                times.sort()
+                print(f"{path}: p50 {statistics.median(times):.0f} ms, p95 {times[int(0.95 * (len(times) - 1))]:.0f} ms"
+                      f" over {len(times)} requests")
+
+
+if __name__ == "__main__":
+    main()

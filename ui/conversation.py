@@ -1,0 +1,27 @@
+"""The conversation as the UI keeps it: one :class:`Turn` per question answered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ui.client import AskResult
+
+
+@dataclass
+class Turn:
+    """A question, the service's answer, and what was sent with it."""
+
+    question: str
+    result: AskResult
+    history: list[dict[str, str]] = field(default_factory=list)
+    filters: dict[str, object] | None = None
+    feedback_id: int | None = None
+
+
+def history_of(turns: list[Turn]) -> list[dict[str, str]]:
+    """The ``history`` the service expects: alternating user and assistant messages."""
+    out: list[dict[str, str]] = []
+    for t in turns:
+        out.append({"role": "user", "content": t.question})
+        out.append({"role": "assistant", "content": t.result.answer})
+    return out
