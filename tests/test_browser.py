@@ -113,7 +113,7 @@ def test_ask_in_a_real_browser_shows_cited_answer(streamlit_url: str, live_serve
             box.press("Enter")
             expect(page.get_by_text(re.compile(r"^Sources \(\d+\)$"))).to_be_visible(timeout=WAIT_MS)
 
-            cards = page.get_by_test_id("stVerticalBlockBorderWrapper")
+            cards = page.locator("[class*='st-key-card-']")
             first_card = cards.filter(has_text=re.compile(rf"para {re.escape(labels[0])}\b")).first
             expect(first_card).to_be_visible()
             card_text = first_card.inner_text()

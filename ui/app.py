@@ -137,9 +137,9 @@ def _render_context(ctx: ParagraphContext, c: Citation) -> None:
 def _render_citation(client: ServiceClient, c: Citation, key: str, reviews: Mapping[str, ReviewMeta]) -> None:
     title = c.review_title or (reviews[c.review_id].title if c.review_id in reviews else c.review_id)
     ctx = st.session_state.contexts.get(key)
-    with st.container(border=True):
+    with st.container(border=True, key=f"card-{key}"):
         st.markdown(f"**{escape_md(label_display(c.label))}** — {escape_md(title)}")
-        facts = " · ".join(x for x in (_review_facts(c, reviews), citation_place(c)) if x)
+        facts = " · ".join(x for x in (_review_facts(c, reviews), citation_place(c, with_label=False)) if x)
         st.caption(escape_md(facts))
         if c.quote:
             st.markdown("> " + escape_md(" ".join(c.quote.split())))
@@ -372,9 +372,9 @@ def library_page(client: ServiceClient, reviews: list[ReviewMeta]) -> None:
                 "Area": r.area or "",
                 "Year": str(r.year) if r.year else "",
                 "Type": r.type or "",
+                "Paragraphs": r.paragraphs,
                 "Partnership": r.partnership or "",
                 "Published": r.published or "",
-                "Paragraphs": r.paragraphs,
                 "Metadata": "inferred" if r.inferred else "manifest",
             }
             for r in reviews
@@ -386,7 +386,7 @@ def library_page(client: ServiceClient, reviews: list[ReviewMeta]) -> None:
     if rid is None:
         return
     try:
-        review = _review_text(client.base_url, client.timeout.read or 60.0, rid)
+        review = _review_text(client.base_url, client.timeout_s, rid)
     except ServiceError as exc:
         _show_service_error(exc, "retry-library", _retry_connection)
         return
@@ -425,7 +425,7 @@ def main() -> None:
     st.sidebar.title(APP_TITLE)
     view = st.sidebar.radio("View", [VIEW_CHAT, VIEW_LIBRARY], key="view", horizontal=True)
     try:
-        reviews = _reviews(client.base_url, settings.ui.timeout_s)
+        reviews = _reviews(client.base_url, client.timeout_s)
     except ServiceError as exc:
         st.title(APP_TITLE)
         _show_service_error(exc, "retry-connection", _retry_connection)

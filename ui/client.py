@@ -175,6 +175,7 @@ class ServiceClient:
         self, base_url: str, timeout_s: float = 60.0, transport: httpx.BaseTransport | None = None
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.timeout_s = timeout_s
         self.timeout = httpx.Timeout(timeout_s, connect=min(5.0, timeout_s))
         self._transport = transport
 

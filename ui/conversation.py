@@ -18,10 +18,14 @@ class Turn:
     feedback_id: int | None = None
 
 
-def history_of(turns: list[Turn]) -> list[dict[str, str]]:
-    """The ``history`` the service expects: alternating user and assistant messages."""
+# The service accepts at most 200 history messages and uses only the latest few turns.
+MAX_HISTORY_MESSAGES = 100
+
+
+def history_of(turns: list[Turn], limit: int = MAX_HISTORY_MESSAGES) -> list[dict[str, str]]:
+    """The ``history`` the service expects: alternating user and assistant messages, latest last."""
     out: list[dict[str, str]] = []
-    for t in turns:
+    for t in turns[-(limit // 2) :] if limit else []:
         out.append({"role": "user", "content": t.question})
         out.append({"role": "assistant", "content": t.result.answer})
     return out

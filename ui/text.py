@@ -25,10 +25,13 @@ def escape_md(text: str) -> str:
     return _ORDERED_MARKER.sub(r"\1\\\2\3", out)
 
 
+_NUMBERED_LABEL = re.compile(r"\d+(\.\d+)*[a-z]?")
+
+
 def label_display(label: str) -> str:
-    """``6.37`` reads as "para 6.37"; labels that are already words ("Learning 3") stay as they are."""
+    """``6.37`` reads as "para 6.37"; other labels ("Learning 3", "2. Process ¶4") stay as they are."""
     label = label.strip()
-    return f"para {label}" if label[:1].isdigit() else label
+    return f"para {label}" if _NUMBERED_LABEL.fullmatch(label) else label
 
 
 def _span(text: str, fragment: str) -> tuple[int, int] | None:
@@ -74,9 +77,9 @@ def highlight(text: str, quote: str | None) -> str:
     return "".join(out)
 
 
-def citation_place(c: Citation) -> str:
+def citation_place(c: Citation, with_label: bool = True) -> str:
     """Where a citation sits in its review: "para 6.37 · Findings · page 12"."""
-    parts = [label_display(c.label)]
+    parts = [label_display(c.label)] if with_label else []
     if c.section and c.section != c.label:
         parts.append(c.section)
     if c.page is not None:
