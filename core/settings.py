@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -75,8 +75,22 @@ class RetrievalSettings(BaseModel):
     dense_k: int = Field(40, ge=1, description="Candidates taken from the dense (Chroma) retriever.")
     keyword_k: int = Field(40, ge=1, description="Candidates taken from the BM25 retriever.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
-    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
-    keyword_weight: float = Field(1.0, ge=0, description="Weight of the keyword ranking in fusion.")
+    fusion: Literal["rrf", "linear"] = Field(
+        "linear",
+        description="How rankings combine: reciprocal rank fusion, or a weighted sum of the scores "
+        "(dense, best sentence, normalised BM25, query-word coverage) using the weights below.",
+    )
+    coverage_weight: float = Field(0.1, ge=0, description="Weight of query-word coverage in linear fusion.")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense (paragraph chunk) ranking in fusion.")
+    # Fusion weights: a grid search on the eval set's dev split (evals/README.md) chose these.
+    sentence_weight: float = Field(
+        0.5, ge=0, description="Weight of the sentence-level dense ranking (best sentence per paragraph) in fusion."
+    )
+    keyword_weight: float = Field(0.35, ge=0, description="Weight of the keyword ranking in fusion.")
+    query_term_weight: int = Field(
+        2, ge=1, le=5, description="How much more a query's own words count than their expansions in BM25."
+    )
+    expand_dense: bool = Field(False, description="Append glossary/synonym expansions to the dense query.")
     max_per_review: int = Field(
         4, ge=1, description="For thematic questions, at most this many results from one review in the top ranks."
     )
@@ -87,7 +101,7 @@ class RetrievalSettings(BaseModel):
 
 class AnswerSettings(BaseModel):
     abstain_threshold: float = Field(
-        0.616,
+        0.633,
         description="Below this evidence score the answerer abstains. Calibrated on the eval set's dev split "
         "(see evals/README.md).",
     )

@@ -112,12 +112,14 @@ Ranked = list[tuple[str, str]]
 
 def project_system(engine: Any) -> Callable[[Question], Ranked]:
     from index.retrieval import Filters
+    from service.answer import question_kind
     from service.conversation import resolve
 
     def run(q: Question) -> Ranked:
         resolved = resolve(q.question, q.history, list(engine.retriever.reviews.values()))
         filters = Filters(resolved.review_ids or None)
-        hits = engine.retriever.search(resolved.query, top_k=10, filters=filters, diversify=True)
+        diversify = question_kind(q.question) != "fact"
+        hits = engine.retriever.search(resolved.query, top_k=10, filters=filters, diversify=diversify)
         return [(h.paragraph.review_id, h.paragraph.text) for h in hits]
 
     return run
@@ -195,7 +197,7 @@ def retrieval_metrics(questions: list[Question], runs: dict[str, Ranked]) -> dic
         run[q.id] = scores or {"none": 0.0}
     if not qrels:
         return {}
-    metrics = [f"recall@{k}" for k in KS] + ["mrr@10", "ndcg@10"]
+    metrics = [f"hit_rate@{k}" for k in KS] + [f"recall@{k}" for k in KS] + ["mrr@10", "ndcg@10"]
     result = evaluate(Qrels(qrels), Run(run), metrics, make_comparable=True)
     return {m: round(float(result[m]), 4) for m in metrics}
 
@@ -362,7 +364,6 @@ def run_eval(settings: Settings, split: str = "test", baselines: bool = True, en
 def calibrate(settings: Settings, max_false_abstention: float = 0.05, engine: Any = None) -> dict[str, Any]:
     """Pick the abstention threshold on the dev split: most unanswerables caught within the false-abstention cap."""
     from index.retrieval import Filters
-    from service.answer import evidence_score
     from service.app import Engine
     from service.conversation import resolve
 
@@ -371,9 +372,8 @@ def calibrate(settings: Settings, max_false_abstention: float = 0.05, engine: An
     scored: list[tuple[float, bool]] = []
     for q in questions:
         resolved = resolve(q.question, q.history, list(engine.retriever.reviews.values()))
-        hits = engine.retriever.search(resolved.query, top_k=5, filters=Filters(resolved.review_ids or None))
-        top = max((evidence_score(h) for h in hits), default=0.0)
-        scored.append((top, q.answerable))
+        strength = engine.answerer.strength(q.question, resolved.query, Filters(resolved.review_ids or None))
+        scored.append((strength, q.answerable))
     candidates = sorted({round(s, 3) for s, _ in scored})
     n_ans = sum(1 for _, a in scored if a) or 1
     n_un = sum(1 for _, a in scored if not a) or 1
@@ -408,7 +408,8 @@ def check_gate(result: EvalResult, thresholds: dict[str, dict[str, float]]) -> l
 
 def markdown_report(result: EvalResult) -> str:
     names = list(result.systems)
-    metrics = [f"recall@{k}" for k in KS] + ["mrr@10", "ndcg@10", "median_passage_words"]
+    metrics = [f"hit_rate@{k}" for k in KS] + [f"recall@{k}" for k in KS] + [
+        "mrr@10", "ndcg@10", "median_passage_words"]
     lines = [
         f"# Evaluation report ({result.split} split, {result.n_questions} questions, commit {result.commit})",
         "",
@@ -422,10 +423,11 @@ def markdown_report(result: EvalResult) -> str:
         base = result.systems.get("llamaindex_quickstart", {}).get(m)
         ratio = f"{vals[0] / base:.2f}×" if base else "-"
         lines.append(f"| {m} | " + " | ".join(f"{v:.3f}" if v < 10 else f"{v:.0f}" for v in vals) + f" | {ratio} |")
-    lines += ["", "## Retrieval by question type (project)", "", "| type | recall@1 | recall@5 | recall@10 | mrr@10 |",
-              "|---|---|---|---|---|"]
+    lines += ["", "## Retrieval by question type (project)", "",
+              "| type | hit_rate@5 | recall@1 | recall@5 | recall@10 | mrr@10 |", "|---|---|---|---|---|---|"]
     for t, m in result.by_type.items():
-        lines.append(f"| {t} | {m['recall@1']:.3f} | {m['recall@5']:.3f} | {m['recall@10']:.3f} | {m['mrr@10']:.3f} |")
+        lines.append(f"| {t} | {m['hit_rate@5']:.3f} | {m['recall@1']:.3f} | {m['recall@5']:.3f} "
+                     f"| {m['recall@10']:.3f} | {m['mrr@10']:.3f} |")
     lines += ["", "## Answers", "", "| metric | all | " + " | ".join(result.answers_by_type) + " |",
               "|---|---|" + "---|" * len(result.answers_by_type)]
     for m, v in result.answers.items():

@@ -87,6 +87,10 @@ class KeywordIndex:
             return None
         return cls(list(meta["ids"]), retriever, str(meta["fingerprint"]))
 
+    def knows(self, token: str) -> bool:
+        vocab = getattr(self.retriever, "vocab_dict", None) or {}
+        return token in vocab
+
     def search(self, query_tokens: list[str], k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         """Chunk ids with BM25 scores, best first; ``allowed`` filters ids."""
         if not self.ids or not query_tokens:

@@ -53,6 +53,29 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in final if s.strip()]
 
 
+# Framing that says how to answer, not what about: "what do the reviews say about X" -> "X".
+_FRAMING = [
+    re.compile(p, re.I)
+    for p in (
+        r"\b(?:what|anything)\b[^?]{0,40}?\b(?:reviews?|briefing|reports?|library)\b\s+"
+        r"(?:say|said|says|find|found|tell us|have to say|learn(?:ed|t)?|show)\b(?:\s+about)?",
+        r"\b(?:across|in|from|going by)\s+(?:all\s+)?(?:the|these|those)\s+(?:reviews?|cases|reports)\b",
+        r"\bwhat (?:is|was) the learning (?:about|on|for)\b",
+        r"\b(?:is|was) there any (?:evidence|learning|research) (?:on|about)\b",
+        r"\bwhat do we know about\b",
+        r"^\s*(?:tell me|can you tell me|please)\b",
+    )
+]
+
+
+def strip_framing(query: str) -> str:
+    out = query
+    for pattern in _FRAMING:
+        out = pattern.sub(" ", out)
+    out = re.sub(r"\s+", " ", out).strip(" ,:;?") or query
+    return out if len(out.split()) >= 1 else query
+
+
 @dataclass
 class Filters:
     review_ids: list[str] | None = None
@@ -134,6 +157,13 @@ class Retriever:
         self.reviews: dict[str, ReviewMeta] = {m.id: m for m in self.store.list_reviews()}
         self.paragraphs = paragraphs_from_chunks(chunks)
         self.para_by_key = {(p.review_id, p.label): p for p in self.paragraphs}
+        got = self.store.chunks.get(include=["embeddings"])
+        self.chunk_vecs: dict[str, np.ndarray] = {
+            cid: np.asarray(vec, dtype=np.float32) for cid, vec in zip(got["ids"], got["embeddings"], strict=True)
+        }
+        self.first_chunk: dict[tuple[str, str], str] = {}
+        for c in sorted(chunks, key=lambda c: int(c.metadata.get("part", 0))):
+            self.first_chunk.setdefault((c.review_id, c.label), c.id)
         folder = self.settings.paths.bm25_dir
         kw = KeywordIndex.load(folder)
         if kw is None or kw.fingerprint != fingerprint(chunks):
@@ -198,7 +228,11 @@ class Retriever:
     # -- query ------------------------------------------------------------
     def expand(self, query: str) -> ExpandedQuery:
         expansions = self.glossary.expand(query)
-        return ExpandedQuery(query, tokenize(query), expansions)
+        core = strip_framing(query)
+        return ExpandedQuery(core, tokenize(core), expansions)
+
+    def dense_query(self, q: ExpandedQuery) -> str:
+        return q.dense_text if self.settings.retrieval.expand_dense else q.text
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embedder.embed_batch([text])[0]
@@ -217,7 +251,7 @@ class Retriever:
         top_k = top_k or s.top_k
         filters = filters or Filters()
         q = self.expand(query)
-        qvec = query_vec if query_vec is not None else self.embed_query(q.dense_text)
+        qvec = query_vec if query_vec is not None else self.embed_query(self.dense_query(q))
 
         # Dense, through llama-index's retriever over the Chroma vector store.
         dense_ranked = self._dense(qvec, s.dense_k, filters)
@@ -225,10 +259,14 @@ class Retriever:
         allowed = None
         if not filters.is_empty():
             allowed = {cid for cid, c in self.chunk_by_id.items() if filters.allows(c.metadata)}
-        kw_tokens = q.terms * 2 + tokenize(" ".join(q.expansions))
+        kw_tokens = q.terms * s.query_term_weight + tokenize(" ".join(q.expansions))
         keyword_ranked = self.keyword.search(kw_tokens, s.keyword_k, allowed)
 
+        sentence_ranked = self._sentence_ranked(qvec, s.dense_k, filters)
+
         fused: dict[str, float] = {}
+        for rank, (cid, _) in enumerate(sentence_ranked):
+            fused[cid] = fused.get(cid, 0.0) + s.sentence_weight / (s.rrf_k + rank + 1)
         for rank, (cid, _) in enumerate(dense_ranked):
             fused[cid] = fused.get(cid, 0.0) + s.dense_weight / (s.rrf_k + rank + 1)
         for rank, (cid, _) in enumerate(keyword_ranked):
@@ -251,11 +289,51 @@ class Retriever:
                 continue
             words = set(tokenize(para.text + " " + para.section))
             coverage = len(query_words & words) / len(query_words) if query_words else 0.0
-            best[key] = Hit(para, cid, score, dense_score.get(cid, 0.0), kw_score.get(cid, 0.0), coverage)
+            dense = dense_score.get(cid)
+            if dense is None and cid in self.chunk_vecs:
+                dense = float(self.chunk_vecs[cid] @ qvec)
+            best[key] = Hit(para, cid, score, dense or 0.0, kw_score.get(cid, 0.0), coverage)
+        if s.fusion == "linear" and best:
+            self._linear_scores(list(best.values()), qvec)
         hits = sorted(best.values(), key=lambda h: -h.score)
         if diversify:
             hits = self._diversify(hits, s.max_per_review)
         return hits[:top_k]
+
+    def _linear_scores(self, hits: list[Hit], qvec: np.ndarray) -> None:
+        """Replace rank fusion by a weighted sum of calibrated signals (weights tuned on the dev split)."""
+        s = self.settings.retrieval
+        top_kw = max((h.keyword for h in hits), default=0.0) or 1.0
+        for h in hits:
+            sims = [sim for _, sim in self.sentence_scores(qvec, h.paragraph.review_id, h.paragraph.label)]
+            best_sentence = max(sims, default=0.0)
+            h.score = (
+                s.dense_weight * h.dense
+                + s.sentence_weight * best_sentence
+                + s.keyword_weight * (h.keyword / top_kw)
+                + s.coverage_weight * h.coverage
+            )
+
+    def _sentence_ranked(self, qvec: np.ndarray, k: int, filters: Filters) -> list[tuple[str, float]]:
+        """Paragraphs ranked by their best-matching sentence (as the id of the paragraph's first chunk)."""
+        if not len(self.sentence_vecs):
+            return []
+        sims = self.sentence_vecs @ qvec
+        best: dict[tuple[str, str], float] = {}
+        for i in np.argsort(-sims)[: k * 6]:
+            review_id, label, _ = self.sentences[int(i)]
+            key = (review_id, label)
+            if key not in best:
+                best[key] = float(sims[int(i)])
+        out: list[tuple[str, float]] = []
+        for (review_id, label), sim in sorted(best.items(), key=lambda kv: -kv[1]):
+            cid = self.first_chunk.get((review_id, label))
+            if cid is None or not filters.allows(self.chunk_by_id[cid].metadata):
+                continue
+            out.append((cid, sim))
+            if len(out) >= k:
+                break
+        return out
 
     def _dense(self, qvec: np.ndarray, k: int, filters: Filters) -> list[tuple[str, float]]:
         from llama_index.core.schema import QueryBundle
@@ -279,6 +357,12 @@ class Retriever:
             else:
                 tail.append(h)
         return head + tail
+
+    def known_share(self, terms: list[str]) -> float:
+        """Share of the query's words that occur anywhere in the library."""
+        if not terms:
+            return 1.0
+        return sum(1 for t in terms if self.keyword.knows(t)) / len(terms)
 
     def sentence_scores(self, qvec: np.ndarray, review_id: str, label: str) -> list[tuple[str, float]]:
         rows = self.sentence_rows.get((review_id, label), [])

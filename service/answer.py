@@ -19,7 +19,7 @@ import numpy as np
 from core.records import Answer, Citation
 from core.settings import Settings
 from index.keyword import tokenize
-from index.retrieval import Filters, Hit, Retriever, hits_by_review
+from index.retrieval import ExpandedQuery, Filters, Hit, Retriever, hits_by_review
 
 log = logging.getLogger(__name__)
 
@@ -71,21 +71,45 @@ def evidence_score(hit: Hit) -> float:
     return hit.dense + 0.25 * hit.coverage
 
 
+def evidence_strength(retriever: Retriever, terms: list[str], hits: list[Hit], qvec: np.ndarray) -> float:
+    """Whether the library can answer at all: the best matching sentence, how fully the best paragraph
+    covers the question's words, and how many of those words the library knows. Abstention compares this
+    with ``answer.abstain_threshold``, calibrated on the dev split (``reviews eval --calibrate``)."""
+    top = hits[:5]
+    if not top:
+        return 0.0
+    best_sentence = max(
+        (sim for h in top for _, sim in retriever.sentence_scores(qvec, h.paragraph.review_id, h.paragraph.label)),
+        default=0.0,
+    )
+    coverage = max(h.coverage for h in top)
+    return 0.5 * best_sentence + 0.25 * coverage + 0.5 * retriever.known_share(terms)
+
+
 class ExtractiveAnswerer:
     def __init__(self, retriever: Retriever, settings: Settings) -> None:
         self.retriever = retriever
         self.settings = settings
 
-    def answer(self, question: str, query: str, filters: Filters) -> Answer:
+    def retrieve(self, question: str, query: str, filters: Filters) -> tuple[str, ExpandedQuery, np.ndarray, list[Hit]]:
+        """The question's kind, expanded query, query vector and candidate paragraphs."""
         kind = question_kind(question)
         r = self.retriever
         q = r.expand(query)
-        qvec = r.embed_query(q.dense_text)
+        qvec = r.embed_query(r.dense_query(q))
         hits = r.search(query, top_k=20, filters=filters, diversify=kind != "fact", query_vec=qvec)
+        return kind, q, qvec, hits
+
+    def strength(self, question: str, query: str, filters: Filters) -> float:
+        _, q, qvec, hits = self.retrieve(question, query, filters)
+        return evidence_strength(self.retriever, q.terms, hits, qvec)
+
+    def answer(self, question: str, query: str, filters: Filters) -> Answer:
+        r = self.retriever
+        kind, q, qvec, hits = self.retrieve(question, query, filters)
         if not hits:
             return Answer(ABSTAIN_MESSAGE, [], True, query, [])
-        top = max(evidence_score(h) for h in hits[:5])
-        if top < self.settings.answer.abstain_threshold:
+        if evidence_strength(r, q.terms, hits, qvec) < self.settings.answer.abstain_threshold:
             related = [self._citation(h, None) for h in hits[:3]]
             return Answer(ABSTAIN_MESSAGE, [], True, query, related)
 

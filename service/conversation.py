@@ -28,6 +28,8 @@ _TOPIC_STOP = STOPWORDS | {
     "find", "found", "happened", "report", "recommend", "recommended", "recommendation", "recommendations",
     "child", "children", "case", "also", "other", "one", "thing", "things", "know", "like", "get", "got",
 }
+# Words naming a kind of document; one names a review when only that review is of that kind.
+_DOC_TYPE_WORDS = {"briefing", "scrutineer", "silp", "lcspr", "cspr", "scr", "thematic"}
 _REVIEW_REF = re.compile(r"\[([^\]]+?), para [^\]]+\]")
 
 
@@ -43,12 +45,20 @@ def _content_words(text: str) -> list[str]:
     return [w for w in words if w.lower() not in _TOPIC_STOP and len(w) > 2]
 
 
+def review_aliases(meta: ReviewMeta, reviews: list[ReviewMeta]) -> list[str]:
+    """Names a practitioner might use for a review: its children, its id, its type when unique."""
+    names = [c.lower() for c in meta.children] + [meta.id.replace("-", " ")]
+    for word in re.findall(r"[a-z]+", (meta.type or "").lower()):
+        if word in _DOC_TYPE_WORDS and sum(1 for m in reviews if word in (m.type or "").lower()) == 1:
+            names.append(word)
+    return list(dict.fromkeys(n for n in names if n))
+
+
 def _mentioned_reviews(text: str, reviews: list[ReviewMeta]) -> list[str]:
     low = text.lower()
     found = []
     for meta in reviews:
-        names = list(meta.children) + [meta.id.replace("-", " ")]
-        if any(n and re.search(rf"\b{re.escape(n.lower())}\b", low) for n in names):
+        if any(re.search(rf"\b{re.escape(n)}\b", low) for n in review_aliases(meta, reviews)):
             found.append(meta.id)
     return found
 

@@ -45,4 +45,4 @@ def test_gate_fails_on_a_deliberate_regression(real_settings: Settings, real_eng
     result = harness.run_eval(broken, split="test", baselines=False, engine=engine)
     failed = harness.check_gate(result, harness.load_thresholds())
     assert any("false_abstention" in f for f in failed)
-    assert any("recall@5" in f for f in failed)
+    assert any("hit_rate@5" in f for f in failed)
