@@ -51,6 +51,7 @@ class Question:
         return self.type != "unanswerable"
 
 
+_QUOTES = str.maketrans("“”‘’", "\"\"''")
 _SUPERSCRIPTS = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
 
 
@@ -60,7 +61,7 @@ def normalise(text: str) -> str:
     text = re.sub(r"</?u>", "", text)
     text = text.replace("**", "").replace("*", "")
     text = _SUPERSCRIPTS.sub("", text)
-    text = text.translate(str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"}))
+    text = text.translate(_QUOTES)
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
@@ -210,7 +211,11 @@ def passage_words(runs: dict[str, Ranked], k: int = 5) -> float:
 def answer_metrics(questions: list[Question], answers: dict[str, dict[str, Any]]) -> dict[str, float]:
     answerable = [q for q in questions if q.answerable]
     unanswerable = [q for q in questions if not q.answerable]
-    evidence, precision, mention, coverage, lengths = [], [], [], [], []
+    evidence: list[float] = []
+    precision: list[float] = []
+    mention: list[float] = []
+    coverage: list[float] = []
+    lengths: list[int] = []
     for q in answerable:
         a = answers[q.id]
         cited = a["citations"]
@@ -425,9 +430,9 @@ def markdown_report(result: EvalResult) -> str:
         lines.append(f"| {m} | " + " | ".join(f"{v:.3f}" if v < 10 else f"{v:.0f}" for v in vals) + f" | {ratio} |")
     lines += ["", "## Retrieval by question type (project)", "",
               "| type | hit_rate@5 | recall@1 | recall@5 | recall@10 | mrr@10 |", "|---|---|---|---|---|---|"]
-    for t, m in result.by_type.items():
-        lines.append(f"| {t} | {m['hit_rate@5']:.3f} | {m['recall@1']:.3f} | {m['recall@5']:.3f} "
-                     f"| {m['recall@10']:.3f} | {m['mrr@10']:.3f} |")
+    for t, tm in result.by_type.items():
+        lines.append(f"| {t} | {tm['hit_rate@5']:.3f} | {tm['recall@1']:.3f} | {tm['recall@5']:.3f} "
+                     f"| {tm['recall@10']:.3f} | {tm['mrr@10']:.3f} |")
     lines += ["", "## Answers", "", "| metric | all | " + " | ".join(result.answers_by_type) + " |",
               "|---|---|" + "---|" * len(result.answers_by_type)]
     for m, v in result.answers.items():

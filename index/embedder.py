@@ -61,7 +61,10 @@ class SentenceTransformerEmbedder:
         self.name = settings.model
         self.batch_size = settings.batch_size
         self._model = SentenceTransformer(str(path), device=settings.device, local_files_only=True)
-        self.dim = int(self._model.get_embedding_dimension())
+        dim = self._model.get_embedding_dimension()
+        if dim is None:
+            raise StoreError(f"embedding model {settings.model!r} does not report its dimension")
+        self.dim = int(dim)
 
     def embed_batch(self, texts: list[str]) -> np.ndarray:
         if not texts:

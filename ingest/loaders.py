@@ -77,7 +77,8 @@ def load_pages(path: Path) -> list[PageText]:
     except IngestError:
         raise
     except Exception as exc:  # a third-party reader failing on a corrupt file
-        raise IngestError(f"{path.name}: could not be read as {suffix[1:].upper()} ({type(exc).__name__}: {exc})") from exc
+        kind = suffix[1:].upper()
+        raise IngestError(f"{path.name}: could not be read as {kind} ({type(exc).__name__}: {exc})") from exc
     if not any(p.text.strip() for p in pages):
         raise IngestError(f"{path.name}: no text could be extracted (empty, or a scanned image without text)")
     return pages

@@ -252,7 +252,7 @@ class _ReviewParser:
 
         fn = _FOOTNOTE_DEF.match(text)
         if fn and not _BULLET.match(raw):
-            num = int((fn.group(1) or fn.group(2).translate(_SUP_TO_DIGIT)))
+            num = int(fn.group(1) or fn.group(2).translate(_SUP_TO_DIGIT))
             self.footnotes[num] = clean_inline(fn.group(3))
             self.last_footnote = num
             return True
@@ -336,14 +336,14 @@ class _ReviewParser:
                 return False
 
         # Numbered list items: "1. text" is an item, "1. Short title" a numbered heading.
-        num = _LIST_NUMBER.match(cleaned)
-        if num:
+        numbered = _LIST_NUMBER.match(cleaned)
+        if numbered:
             rest = self._strip_number(cleaned)
             if _looks_like_title(rest) and _word_count(rest) <= 8 and not rest.endswith("?"):
                 self._push_heading(1, cleaned)
                 return False
             if not (self.paras and self.paras[-1].open_list):
-                self._add(self._list_label(int(num.group(1))), self._strip_number(body), item.page)
+                self._add(self._list_label(int(numbered.group(1))), self._strip_number(body), item.page)
                 return False
 
         # Anything else: a continuation, or a new unnumbered paragraph.

@@ -20,9 +20,9 @@ from core.records import Answer, Citation
 from core.settings import Settings
 from index.errors import NotFoundError
 from index.retrieval import Filters, Retriever
+from service import feedback
 from service.answer import ExtractiveAnswerer
 from service.conversation import resolve
-from service import feedback
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,9 @@ class Engine:
         self.retriever.ensure_nonempty()
         resolved = resolve(question, history, list(self.retriever.reviews.values()))
         if resolved.review_ids and not filters.review_ids:
-            filters = Filters(resolved.review_ids, filters.area, filters.year_from, filters.year_to, filters.review_type)
+            filters = Filters(
+                resolved.review_ids, filters.area, filters.year_from, filters.year_to, filters.review_type
+            )
         answerer = self._llm or self.answerer
         return answerer.answer(question, resolved.query, filters)  # type: ignore[no-any-return]
 

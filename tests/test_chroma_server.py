@@ -10,11 +10,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from conftest import make_settings
+from tests_support import free_port
+
 from index.store import ReviewStore
 from ingest.pipeline import run_ingest
-from tests_support import free_port
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
+from tests_support import free_port
 
 from core.settings import Settings
 from service.app import create_app
-from tests_support import free_port
 
 pytestmark = pytest.mark.slow
 
