@@ -107,6 +107,12 @@ class AnswerSettings(BaseModel):
     )
     max_fact_sentences: int = Field(3, ge=1, description="Sentences quoted for a factual question.")
     max_theme_reviews: int = Field(6, ge=1, description="Reviews quoted for a thematic question.")
+    theme_min_score: float = Field(
+        0.4, description="A review counts as holding a theme when its best sentence scores at least this."
+    )
+    theme_margin: float = Field(
+        0.3, description="...and is no further than this below the best sentence from any review."
+    )
     max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
     max_history_turns: int = Field(20, ge=0, description="Most recent history turns used for follow-ups.")
 

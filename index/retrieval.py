@@ -271,6 +271,10 @@ class Retriever:
             fused[cid] = fused.get(cid, 0.0) + s.dense_weight / (s.rrf_k + rank + 1)
         for rank, (cid, _) in enumerate(keyword_ranked):
             fused[cid] = fused.get(cid, 0.0) + s.keyword_weight / (s.rrf_k + rank + 1)
+        if diversify:
+            # Thematic questions need every review's best paragraphs among the candidates.
+            for cid in self._per_review_best(qvec, filters, per_review=2):
+                fused.setdefault(cid, 0.0)
         dense_score = dict(dense_ranked)
         kw_score = dict(keyword_ranked)
 
@@ -313,6 +317,23 @@ class Retriever:
                 + s.keyword_weight * (h.keyword / top_kw)
                 + s.coverage_weight * h.coverage
             )
+
+    def _per_review_best(self, qvec: np.ndarray, filters: Filters, per_review: int) -> list[str]:
+        if not len(self.sentence_vecs):
+            return []
+        sims = self.sentence_vecs @ qvec
+        taken: dict[str, list[str]] = {}
+        for i in np.argsort(-sims):
+            review_id, label, _ = self.sentences[int(i)]
+            got = taken.setdefault(review_id, [])
+            cid = self.first_chunk.get((review_id, label))
+            if len(got) >= per_review or cid is None or cid in got:
+                continue
+            if filters.allows(self.chunk_by_id[cid].metadata):
+                got.append(cid)
+            if len(taken) == len(self.reviews) and all(len(v) >= per_review for v in taken.values()):
+                break
+        return [cid for ids in taken.values() for cid in ids]
 
     def _sentence_ranked(self, qvec: np.ndarray, k: int, filters: Filters) -> list[tuple[str, float]]:
         """Paragraphs ranked by their best-matching sentence (as the id of the paragraph's first chunk)."""

@@ -176,10 +176,11 @@ class ExtractiveAnswerer:
         by_review: dict[str, list[Scored]] = {}
         for s in scored:
             by_review.setdefault(s.hit.paragraph.review_id, []).append(s)
-        # A review holds the theme when its best sentence is close to the best anywhere.
-        holding = [
-            (rid, ss) for rid, ss in by_review.items() if ss[0].score >= best_overall - 0.15
-        ]
+        # A review holds the theme when its best sentence scores well in itself and is not far
+        # behind the best anywhere (both calibrated on the dev split).
+        a = self.settings.answer
+        floor = max(a.theme_min_score, best_overall - a.theme_margin)
+        holding = [(rid, ss) for rid, ss in by_review.items() if ss[0].score >= floor]
         holding.sort(key=lambda kv: -kv[1][0].score)
         holding = holding[: self.settings.answer.max_theme_reviews]
         per_review = 2

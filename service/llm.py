@@ -79,8 +79,12 @@ class LLMAnswerer:
             reply = self.llm.chat(messages).message.content or ""
         # OpenAIError covers the client's status and timeout errors; httpx.HTTPError any transport error left bare.
         except (openai.OpenAIError, httpx.HTTPError) as exc:
-            log.warning("LLM at %s failed (%s: %s); using the extractive answer",
-                        self.settings.llm.base_url, type(exc).__name__, exc)
+            log.warning(
+                "LLM at %s failed (%s: %s); using the extractive answer",
+                self.settings.llm.base_url,
+                type(exc).__name__,
+                exc,
+            )
             return self.fallback.answer(question, query, filters)
         kept = keep_cited(reply, len(top))
         if not kept:
@@ -101,8 +105,10 @@ class LLMAnswerer:
         lines: list[str] = []
         quotes: dict[int, list[str]] = {}
         for k in kept:
-            labels = " ".join(cite_label(self.retriever, hits[n - 1].paragraph.review_id, hits[n - 1].paragraph.label)
-                              for n in k.numbers)
+            labels = " ".join(
+                cite_label(self.retriever, hits[n - 1].paragraph.review_id, hits[n - 1].paragraph.label)
+                for n in k.numbers
+            )
             lines.append(f"{k.text} {labels}")
             for n in k.numbers:
                 quote = self._closest_sentence(hits[n - 1], k.text, qvec)

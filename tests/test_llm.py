@@ -8,6 +8,7 @@ embedder, so the whole path (Engine -> LLMAnswerer -> HTTP -> post-processing) i
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import socket
 import threading
@@ -180,28 +181,40 @@ def test_cited_sentences_kept_uncited_dropped(llm_engine: Engine, fake_llm: Fake
     assert answer.query_used
 
 
-def test_invalid_citations_fall_back(llm_engine: Engine, fake_llm: FakeLLM, extractive: Answer) -> None:
+def test_invalid_citations_fall_back(
+    llm_engine: Engine, fake_llm: FakeLLM, extractive: Answer, caplog: pytest.LogCaptureFixture
+) -> None:
     fake_llm.mode = "invalid"
-    answer = llm_engine.ask(QUESTION, [], Filters())
+    with caplog.at_level(logging.WARNING, logger="service.llm"):
+        answer = llm_engine.ask(QUESTION, [], Filters())
     assert len(fake_llm.requests) == 1
     assert answer == extractive
+    assert "no sentence with a valid citation" in caplog.text
 
 
-def test_timeout_falls_back(llm_engine: Engine, fake_llm: FakeLLM, extractive: Answer) -> None:
+def test_timeout_falls_back(
+    llm_engine: Engine, fake_llm: FakeLLM, extractive: Answer, caplog: pytest.LogCaptureFixture
+) -> None:
     fake_llm.mode = "slow"
     started = time.monotonic()
-    answer = llm_engine.ask(QUESTION, [], Filters())
+    with caplog.at_level(logging.WARNING, logger="service.llm"):
+        answer = llm_engine.ask(QUESTION, [], Filters())
     elapsed = time.monotonic() - started
     assert len(fake_llm.requests) == 1  # no retries
     assert TIMEOUT_S <= elapsed < TIMEOUT_S + 5
     assert answer == extractive
+    assert "APITimeoutError" in caplog.text
 
 
-def test_server_error_falls_back(llm_engine: Engine, fake_llm: FakeLLM, extractive: Answer) -> None:
+def test_server_error_falls_back(
+    llm_engine: Engine, fake_llm: FakeLLM, extractive: Answer, caplog: pytest.LogCaptureFixture
+) -> None:
     fake_llm.mode = "error"
-    answer = llm_engine.ask(QUESTION, [], Filters())
+    with caplog.at_level(logging.WARNING, logger="service.llm"):
+        answer = llm_engine.ask(QUESTION, [], Filters())
     assert len(fake_llm.requests) == 1  # no retries
     assert answer == extractive
+    assert "InternalServerError" in caplog.text
 
 
 def test_abstains_without_calling_the_llm(data_dir: Path, fake_llm: FakeLLM) -> None:
