@@ -45,8 +45,9 @@ serve: install
 # Tests run with no network where `unshare -n` works (proving offline behaviour), plainly otherwise.
 test: install-dev
 	@if unshare -n true 2>/dev/null; then \
-	  echo "running tests with no network (unshare -n)"; unshare -n $(BIN)/python -m pytest; \
-	else $(BIN)/python -m pytest; fi
+	  echo "running tests with no network (unshare -n; loopback only)"; \
+	  unshare -n sh -c 'ip link set lo up && exec $(BIN)/python -m pytest $(PYTEST_ARGS)'; \
+	else $(BIN)/python -m pytest $(PYTEST_ARGS); fi
 
 lint: install-dev
 	$(BIN)/ruff check core ingest index service ui evals cli tests

@@ -103,7 +103,12 @@ def resolve(question: str, history: list[dict[str, str]], reviews: list[ReviewMe
         carried = [w for w in carried if w[0].isupper()] or carried[:3]
     focus = explicit
     if not focus:
-        mentioned_before = _mentioned_reviews(previous, reviews)
+        # The review in focus is the one most recently named by the user, however many turns ago.
+        mentioned_before: list[str] = []
+        for earlier in reversed(users):
+            mentioned_before = _mentioned_reviews(earlier, reviews)
+            if mentioned_before:
+                break
         cited = _cited_reviews(assistants[-1], reviews) if assistants else []
         refers_to_one = re.search(r"\b(that|this|the) (review|case|report)\b|\b(it|they|he|she)\b", question, re.I)
         if mentioned_before:
