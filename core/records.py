@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+_NUMBERED_LABEL = re.compile(r"\d+(\.\d+)*[a-z]?")
+
+
+def label_display(label: str) -> str:
+    """How a citation names a paragraph: ``6.37`` reads "para 6.37"; "Recommendation 4" stays as it is."""
+    label = label.strip()
+    return f"para {label}" if _NUMBERED_LABEL.fullmatch(label) else label
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
-from core.records import Answer, Citation
+from core.records import Answer, Citation, label_display
 from core.settings import Settings
 from index.keyword import tokenize
 from index.retrieval import ExpandedQuery, Filters, Hit, Retriever, hits_by_review
@@ -56,7 +56,7 @@ def question_kind(question: str) -> str:
 
 
 def cite_label(retriever: Retriever, review_id: str, label: str) -> str:
-    return f"[{short_name(retriever, review_id)}, para {label}]"
+    return f"[{short_name(retriever, review_id)}, {label_display(label)}]"
 
 
 def short_name(retriever: Retriever, review_id: str) -> str:
@@ -197,7 +197,7 @@ class ExtractiveAnswerer:
                     picked.append(s)
             if not picked:
                 continue
-            quotes = " ".join(f"“{s.sentence}” [para {s.hit.paragraph.label}]" for s in picked)
+            quotes = " ".join(f"“{s.sentence}” [{label_display(s.hit.paragraph.label)}]" for s in picked)
             blocks.append(f"{short_name(r, rid)} ({where}): {quotes}" if where else f"{short_name(r, rid)}: {quotes}")
             merged: dict[str, Citation] = {}
             for s in picked:

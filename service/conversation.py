@@ -30,7 +30,7 @@ _TOPIC_STOP = STOPWORDS | {
 }
 # Words naming a kind of document; one names a review when only that review is of that kind.
 _DOC_TYPE_WORDS = {"briefing", "scrutineer", "silp", "lcspr", "cspr", "scr", "thematic"}
-_REVIEW_REF = re.compile(r"\[([^\]]+?), para [^\]]+\]")
+_REVIEW_REF = re.compile(r"\[([^\],]+?), [^\]]+\]")
 
 
 @dataclass

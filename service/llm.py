@@ -20,7 +20,7 @@ import openai
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.llms.openai_like import OpenAILike
 
-from core.records import Answer, Citation
+from core.records import Answer, Citation, label_display
 from core.settings import Settings
 from index.keyword import tokenize
 from index.retrieval import Filters, Hit, Retriever, split_sentences
@@ -97,7 +97,8 @@ class LLMAnswerer:
         blocks = []
         for i, h in enumerate(hits, start=1):
             p = h.paragraph
-            blocks.append(f"[{i}] {short_name(self.retriever, p.review_id)}, para {p.label} ({p.section}):\n{p.text}")
+            name = short_name(self.retriever, p.review_id)
+            blocks.append(f"[{i}] {name}, {label_display(p.label)} ({p.section}):\n{p.text}")
         asked = question if query.strip() == question.strip() else f"{question}\n(Interpreted as: {query})"
         return "Paragraphs:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {asked}"
 

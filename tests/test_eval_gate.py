@@ -26,12 +26,13 @@ def test_gate_passes_on_test_split(real_settings: Settings, real_engine) -> None
 
 
 def test_gate_fails_on_a_deliberate_regression(real_settings: Settings, real_engine) -> None:  # type: ignore[no-untyped-def]
+    from index.embedder import HashEmbedder
+    from service.answer import ExtractiveAnswerer
     from service.app import Engine
 
-    # Keyword-blind retrieval and an abstain-on-everything threshold: recall and abstention both regress.
+    # A regression of the kind CI must catch: the query side embeds with the wrong model (vectors of the
+    # right size that mean nothing), and the abstention threshold is set far too high.
     broken = real_settings.model_copy(deep=True)
-    broken.retrieval.keyword_weight = 0.0
-    broken.retrieval.dense_weight = 0.0
     broken.answer.abstain_threshold = 5.0
     engine = Engine.__new__(Engine)
     engine.__dict__.update(real_engine.__dict__)
@@ -39,8 +40,7 @@ def test_gate_fails_on_a_deliberate_regression(real_settings: Settings, real_eng
     engine.retriever = real_engine.retriever.__class__.__new__(real_engine.retriever.__class__)
     engine.retriever.__dict__.update(real_engine.retriever.__dict__)
     engine.retriever.settings = broken
-    from service.answer import ExtractiveAnswerer
-
+    engine.retriever.embedder = HashEmbedder(real_engine.retriever.embedder.dim)
     engine.answerer = ExtractiveAnswerer(engine.retriever, broken)
     result = harness.run_eval(broken, split="test", baselines=False, engine=engine)
     failed = harness.check_gate(result, harness.load_thresholds())

@@ -24,7 +24,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from tests_support import free_port
 
-from core.records import Answer
+from core.records import Answer, label_display
 from core.settings import REPO_ROOT, Settings, get_settings
 from index.retrieval import Filters
 from service.app import Engine
@@ -146,7 +146,7 @@ def _reset(fake_llm: FakeLLM) -> None:
 def _prompt_paragraphs(body: dict[str, Any]) -> dict[int, str]:
     """Numbered paragraph headers in the prompt: {1: 'Child Y, para 3.24', ...}."""
     user = next(m["content"] for m in body["messages"] if m["role"] == "user")
-    return {int(n): head for n, head in re.findall(r"^\[(\d+)\] (.+?, para .+?) \(.*\):$", user, flags=re.M)}
+    return {int(n): head for n, head in re.findall(r"^\[(\d+)\] (.+?, .+?) \(.*\):$", user, flags=re.M)}
 
 
 def test_cited_sentences_kept_uncited_dropped(llm_engine: Engine, fake_llm: FakeLLM) -> None:
@@ -175,7 +175,7 @@ def test_cited_sentences_kept_uncited_dropped(llm_engine: Engine, fake_llm: Fake
     assert len(answer.citations) == 2
     paras = llm_engine.retriever.para_by_key
     for n, c in zip((1, 2), answer.citations, strict=True):
-        assert numbered[n].endswith(f", para {c.label}")
+        assert numbered[n].endswith(f", {label_display(c.label)}")
         assert c.text == paras[(c.review_id, c.label)].text
         assert c.quote and c.quote in c.text
     assert answer.query_used

@@ -201,7 +201,7 @@ def test_export_markdown_and_word(monkeypatch: pytest.MonkeyPatch, service_log: 
     assert first.answer.splitlines()[0] in md
     for c in first.citations:
         assert f"{c.review_title} (" in md
-        assert f"para {c.label}, section: {c.section}, page " in md
+        assert f"{label_display(c.label)}, section: {c.section}, page " in md
         assert c.quote and c.quote in md
     assert "Not covered by these reviews." in md and "### May be related (not an answer)" in md
     assert second.related[0].label in md
@@ -210,7 +210,7 @@ def test_export_markdown_and_word(monkeypatch: pytest.MonkeyPatch, service_log: 
     text = "\n".join(p.text for p in document.paragraphs)
     assert f"1. {FATHERS}" in text and f"2. {OFF_TOPIC}" in text
     for c in first.citations:
-        assert f"para {c.label}" in text and c.quote and c.quote in text
+        assert label_display(c.label) in text and c.quote and c.quote in text
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert "Citations" in headings and "May be related (not an answer)" in headings
 

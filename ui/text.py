@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from core.records import Citation
+from core.records import Citation, label_display
 
 # Characters Streamlit's markdown would act on: emphasis, links, code, HTML, headings,
 # tables, LaTeX ($), strikethrough (~) and colour/emoji directives (:orange[..], :smile:).
@@ -25,13 +25,7 @@ def escape_md(text: str) -> str:
     return _ORDERED_MARKER.sub(r"\1\\\2\3", out)
 
 
-_NUMBERED_LABEL = re.compile(r"\d+(\.\d+)*[a-z]?")
-
-
-def label_display(label: str) -> str:
-    """``6.37`` reads as "para 6.37"; other labels ("Learning 3", "2. Process ¶4") stay as they are."""
-    label = label.strip()
-    return f"para {label}" if _NUMBERED_LABEL.fullmatch(label) else label
+__all__ = ["label_display"]
 
 
 def _span(text: str, fragment: str) -> tuple[int, int] | None:
