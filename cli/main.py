@@ -24,7 +24,10 @@ app = typer.Typer(
 def _settings() -> Settings:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    logging.basicConfig(level=os.environ.get("REVIEWS_LOG_LEVEL", "WARNING"), format="%(levelname)s %(message)s")
+    level = os.environ.get("REVIEWS_LOG_LEVEL", "WARNING")
+    logging.basicConfig(level=level, format="%(levelname)s %(message)s")
+    for noisy in ("bm25s", "httpx", "chromadb", "llama_index"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
     return get_settings()
 
 

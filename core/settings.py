@@ -94,6 +94,7 @@ class RetrievalSettings(BaseModel):
     max_per_review: int = Field(
         4, ge=1, description="For thematic questions, at most this many results from one review in the top ranks."
     )
+    rerank_k: int = Field(20, ge=1, le=100, description="How many top candidates the reranker re-scores.")
     reranker_model: str | None = Field(
         None, description="Local path of a sentence-transformers cross-encoder; unset means no reranking."
     )

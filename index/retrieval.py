@@ -24,6 +24,7 @@ from core.settings import Settings
 from index.embedder import Embedder, LlamaEmbedding, get_embedder
 from index.keyword import KeywordIndex, fingerprint, tokenize
 from index.query import Glossary
+from index.rerank import CrossEncoderReranker
 from index.store import ReviewStore, StoredChunk, paragraphs_from_chunks
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,9 @@ class Retriever:
         self.settings = settings
         self.store = store or ReviewStore(settings)
         self.embedder = embedder or get_embedder(settings.embedding)
+        self.reranker: CrossEncoderReranker | None = None
+        if settings.retrieval.reranker_model:
+            self.reranker = CrossEncoderReranker(settings.retrieval.reranker_model, settings.embedding.device)
         self.reload()
 
     # -- state ------------------------------------------------------------
@@ -300,9 +304,19 @@ class Retriever:
         if s.fusion == "linear" and best:
             self._linear_scores(list(best.values()), qvec)
         hits = sorted(best.values(), key=lambda h: -h.score)
+        if self.reranker is not None and hits:
+            hits = self._rerank(self.reranker, q.text, hits, s.rerank_k)
         if diversify:
             hits = self._diversify(hits, s.max_per_review)
         return hits[:top_k]
+
+    @staticmethod
+    def _rerank(reranker: CrossEncoderReranker, query: str, hits: list[Hit], k: int) -> list[Hit]:
+        """Order the top ``k`` by the cross-encoder; the rest keep their order below them."""
+        head, tail = hits[:k], hits[k:]
+        for h, score in zip(head, reranker.scores(query, [h.paragraph.text for h in head]), strict=True):
+            h.score = score
+        return sorted(head, key=lambda h: -h.score) + tail
 
     def _linear_scores(self, hits: list[Hit], qvec: np.ndarray) -> None:
         """Replace rank fusion by a weighted sum of calibrated signals (weights tuned on the dev split)."""

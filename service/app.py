@@ -23,6 +23,7 @@ from index.retrieval import Filters, Retriever
 from service import feedback
 from service.answer import ExtractiveAnswerer
 from service.conversation import resolve
+from service.errors import BadRequestError
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,18 @@ class Turn(BaseModel):
     content: str = Field(max_length=20000)
 
 
+def _nonblank(value: str, what: str) -> str:
+    if not value.strip():
+        raise ValueError(f"the {what} is empty: type what you want to know about the reviews")
+    return value
+
+
+def _within_limit(text: str, what: str, settings: Settings) -> None:
+    limit = settings.answer.max_question_chars
+    if len(text) > limit:
+        raise BadRequestError(f"{what}: the {what} is {len(text)} characters long; the limit is {limit}")
+
+
 class SearchRequest(BaseModel):
     query: str = Field(description="What to look for, in your own words.")
     top_k: int = Field(10, ge=1, le=50)
@@ -51,12 +64,8 @@ class SearchRequest(BaseModel):
 
     @field_validator("query")
     @classmethod
-    def _nonblank(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("the query is empty: type what you are looking for")
-        if len(v) > 1000:
-            raise ValueError(f"the query is {len(v)} characters long; the limit is 1000")
-        return v
+    def _query_nonblank(cls, v: str) -> str:
+        return _nonblank(v, "query")
 
 
 class AskRequest(BaseModel):
@@ -66,12 +75,8 @@ class AskRequest(BaseModel):
 
     @field_validator("question")
     @classmethod
-    def _nonblank(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("the question is empty: type a question about the reviews")
-        if len(v) > 1000:
-            raise ValueError(f"the question is {len(v)} characters long; the limit is 1000")
-        return v
+    def _question_nonblank(cls, v: str) -> str:
+        return _nonblank(v, "question")
 
 
 class CitationModel(BaseModel):
@@ -215,17 +220,20 @@ def create_app(settings: Settings, engine: Engine | None = None, preload: bool =
 
     @app.post("/v1/search", response_model=SearchResponse)
     def search(body: SearchRequest, engine: EngineDep) -> SearchResponse:
+        _within_limit(body.query, "query", settings)
         filters = (body.filters or FilterModel()).to_filters()
         return SearchResponse(results=[_citation_model(c) for c in engine.search(body.query, body.top_k, filters)])
 
     @app.post("/v1/ask", response_model=AskResponse)
     def ask(body: AskRequest, engine: EngineDep) -> AskResponse:
+        _within_limit(body.question, "question", settings)
         filters = (body.filters or FilterModel()).to_filters()
         history = [t.model_dump() for t in body.history]
         return _answer_model(engine.ask(body.question, history, filters))
 
     @app.post("/v1/ask/stream")
     def ask_stream(body: AskRequest, engine: EngineDep) -> StreamingResponse:
+        _within_limit(body.question, "question", settings)
         filters = (body.filters or FilterModel()).to_filters()
         history = [t.model_dump() for t in body.history]
         answer = engine.ask(body.question, history, filters)  # errors surface before streaming starts

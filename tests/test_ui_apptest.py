@@ -22,7 +22,7 @@ from ui_fixtures import LiveService, free_port
 
 from core.records import Citation
 from ui import client as ui_client
-from ui.client import AskResult, ServiceClient, ServiceUnavailable, StreamBroken
+from ui.client import Answer, ServiceClient, ServiceUnavailable, StreamBroken
 from ui.conversation import Turn, history_of
 from ui.export import to_docx, to_markdown
 from ui.text import escape_md, highlight, label_display, quote_spans
@@ -361,10 +361,10 @@ def test_highlight_finds_the_quote_across_whitespace() -> None:
 
 def test_markdown_and_docx_exports_without_a_service() -> None:
     turns = [
-        Turn("q one?", AskResult("Answer one.", citations=[_citation()], query_used="q one")),
+        Turn("q one?", Answer("Answer one.", citations=[_citation()], query_used="q one")),
         Turn(
             "q two?",
-            AskResult("Not here.", abstained=True, related=[_citation(label="Learning 3", page=None)]),
+            Answer("Not here.", abstained=True, related=[_citation(label="Learning 3", page=None)]),
         ),
     ]
     assert history_of(turns)[1] == {"role": "assistant", "content": "Answer one."}

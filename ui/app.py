@@ -17,7 +17,7 @@ from streamlit.delta_generator import DeltaGenerator
 from core.records import Citation, ReviewMeta
 from core.settings import get_settings
 from ui.client import (
-    AskResult,
+    Answer,
     Done,
     Filters,
     ParagraphContext,
@@ -161,7 +161,7 @@ def _render_citation(client: ServiceClient, c: Citation, key: str, reviews: Mapp
                 st.button("Hide context", key=f"{key}-hide", on_click=_hide_context, args=(key,))
 
 
-def _render_result(client: ServiceClient, r: AskResult, key: str, reviews: Mapping[str, ReviewMeta]) -> None:
+def _render_result(client: ServiceClient, r: Answer, key: str, reviews: Mapping[str, ReviewMeta]) -> None:
     if r.abstained:
         st.info(f"**{NOT_COVERED}** {escape_md(r.answer)}", icon=":material/info:")
         if r.related:
@@ -224,12 +224,12 @@ def _render_turn(client: ServiceClient, index: int, turn: Turn, reviews: Mapping
 
 
 # -- asking ------------------------------------------------------------------------------
-def _ask(client: ServiceClient, question: str, history: list[dict[str, str]], filters: Filters) -> AskResult:
+def _ask(client: ServiceClient, question: str, history: list[dict[str, str]], filters: Filters) -> Answer:
     """Stream the answer into the page as it comes; fall back to the plain endpoint if streaming fails."""
     placeholder = st.empty()
     placeholder.markdown("_Searching the reviews…_")
     sentences: list[str] = []
-    result: AskResult | None = None
+    result: Answer | None = None
     try:
         for event in client.ask_stream(question, history, filters):
             if isinstance(event, Done):

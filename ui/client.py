@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import httpx
 
-from core.records import Citation, ReviewMeta
+from core.records import Answer, Citation, ReviewMeta
 
 
 class ServiceError(Exception):
@@ -56,15 +56,6 @@ class Filters:
         """The request's ``filters`` object, without unset fields; None when nothing is filtered."""
         out = {k: v for k, v in asdict(self).items() if v not in (None, [], "")}
         return out or None
-
-
-@dataclass
-class AskResult:
-    answer: str
-    citations: list[Citation] = field(default_factory=list)
-    abstained: bool = False
-    query_used: str = ""
-    related: list[Citation] = field(default_factory=list)
 
 
 @dataclass
@@ -108,7 +99,7 @@ class Sentence:
 class Done:
     """The end of the stream: the whole answer."""
 
-    result: AskResult
+    result: Answer
 
 
 def citation_from_json(d: dict[str, Any]) -> Citation:
@@ -124,8 +115,8 @@ def citation_from_json(d: dict[str, Any]) -> Citation:
     )
 
 
-def ask_result_from_json(d: dict[str, Any]) -> AskResult:
-    return AskResult(
+def ask_result_from_json(d: dict[str, Any]) -> Answer:
+    return Answer(
         answer=str(d.get("answer", "")),
         citations=[citation_from_json(c) for c in d.get("citations") or []],
         abstained=bool(d.get("abstained", False)),
@@ -256,7 +247,7 @@ class ServiceClient:
             body["filters"] = f
         return body
 
-    def ask(self, question: str, history: list[dict[str, str]], filters: Filters | None = None) -> AskResult:
+    def ask(self, question: str, history: list[dict[str, str]], filters: Filters | None = None) -> Answer:
         return ask_result_from_json(
             self._request("POST", "/v1/ask", json=self._ask_body(question, history, filters))
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ui.client import AskResult
+from ui.client import Answer
 
 
 @dataclass
@@ -12,7 +12,7 @@ class Turn:
     """A question, the service's answer, and what was sent with it."""
 
     question: str
-    result: AskResult
+    result: Answer
     history: list[dict[str, str]] = field(default_factory=list)
     filters: dict[str, object] | None = None
     feedback_id: int | None = None
