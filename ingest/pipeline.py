@@ -23,8 +23,9 @@ from core.records import Paragraph, ReviewMeta
 from core.settings import Settings
 from index.embedder import LlamaEmbedding, get_embedder
 from index.keyword import KeywordIndex
+from index.retrieval import Retriever
 from index.store import ReviewStore
-from ingest.chunking import ReviewChunker, chunk_paragraphs
+from ingest.chunking import ReviewChunker
 from ingest.errors import IngestError
 from ingest.loaders import SUPPORTED_SUFFIXES, load_pages
 from ingest.manifest import infer_meta, load_manifest
@@ -163,7 +164,6 @@ def run_ingest(
         parsed[meta.id] = (meta, paragraphs)
         documents.append(_document(meta, "\n\f".join(p.text for p in pages), settings))
         report.paragraphs += len(paragraphs)
-        report.chunks += len(chunk_paragraphs(paragraphs, meta.title, settings.chunking))
 
     docstore = _load_docstore(settings)
     # A docstore entry whose chunks are missing from the store (store wiped by hand) must re-run.
@@ -204,8 +204,13 @@ def run_ingest(
     settings.paths.data_dir.mkdir(parents=True, exist_ok=True)
     docstore.persist(str(settings.paths.docstore_path))
     refresh_keyword_index(store, settings.paths.bm25_dir)
+    if changed or report.removed:
+        # Build the retriever's caches (sentence vectors, glossary) now, while the model is loaded,
+        # so the service starts without embedding anything.
+        Retriever(settings, store=store, embedder=get_embedder(settings.embedding))
 
     report.reviews = len(store.list_reviews())
+    report.chunks = store.count()
     report.seconds = time.perf_counter() - started
     return report
 
