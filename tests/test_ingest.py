@@ -110,3 +110,25 @@ def test_chunks_split_long_paragraphs_and_keep_the_label(fast_settings: Settings
     parts = [c for c in chunks if c.label == "3.24"]
     assert len(parts) >= 2 and {c.metadata["part"] for c in parts} == set(range(len(parts)))
     assert Path  # noqa: B018 - keep import for type checkers
+
+
+def test_pdf_and_docx_reviews_are_ingested_with_pages(fast_settings: Settings) -> None:
+    from fixtures_build import child_y_document, make_docx, make_pdf
+
+    corpus = fast_settings.paths.corpus_dir
+    make_pdf(child_y_document(), corpus / "child-y-as-pdf.pdf")
+    make_docx(child_y_document(), corpus / "child-y-as-word.docx")
+    report = run_ingest(fast_settings)
+    assert report.ok, report.failed
+    store = ReviewStore(fast_settings)
+    for review_id in ("child-y-as-pdf", "child-y-as-word"):
+        para = store.get_paragraph(review_id, "3.4")[0]
+        assert para.page == 2 and "section 436a of the Education Act 1996" in para.text, review_id
+        assert para.section == "3 The Learning"
+    # Two files that would share one review id: the second gets a clear error, the first is kept.
+    make_pdf(child_y_document(), corpus / "child-y-as-word.pdf")
+    again = run_ingest(fast_settings)
+    assert [(p.file, p.message) for p in again.failed] == [
+        ("child-y-as-word.pdf", "review id 'child-y-as-word' is already used by another file")
+    ]
+    assert store.get_paragraph("child-y-as-word", "3.4")[0].page == 2
