@@ -145,7 +145,7 @@ def dense_only_system(engine: Any) -> Callable[[Question], Ranked]:
     r = engine.retriever
 
     def run(q: Question) -> Ranked:
-        ranked = r._dense(r.embed_query(q.question), 10, Filters())
+        ranked = r.dense_search(r.embed_query(q.question), 10, Filters())
         return [(r.chunk_by_id[cid].review_id, r.chunk_by_id[cid].text) for cid, _ in ranked]
 
     return run

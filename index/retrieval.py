@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -258,7 +257,7 @@ class Retriever:
         qvec = query_vec if query_vec is not None else self.embed_query(self.dense_query(q))
 
         # Dense, through llama-index's retriever over the Chroma vector store.
-        dense_ranked = self._dense(qvec, s.dense_k, filters)
+        dense_ranked = self.dense_search(qvec, s.dense_k, filters)
         # Keyword: the query's own words count double, expansions once.
         allowed = None
         if not filters.is_empty():
@@ -370,7 +369,7 @@ class Retriever:
                 break
         return out
 
-    def _dense(self, qvec: np.ndarray, k: int, filters: Filters) -> list[tuple[str, float]]:
+    def dense_search(self, qvec: np.ndarray, k: int, filters: Filters) -> list[tuple[str, float]]:
         from llama_index.core.schema import QueryBundle
 
         retriever = self._index.as_retriever(similarity_top_k=k, filters=filters.to_llama())
@@ -416,10 +415,3 @@ class Retriever:
             if p.label == label:
                 return paras[max(0, i - n) : i], p, paras[i + 1 : i + 1 + n]
         raise KeyError(label)
-
-
-def hits_by_review(hits: Sequence[Hit]) -> dict[str, list[Hit]]:
-    out: dict[str, list[Hit]] = {}
-    for h in hits:
-        out.setdefault(h.paragraph.review_id, []).append(h)
-    return out

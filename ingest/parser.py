@@ -181,9 +181,7 @@ class _ReviewParser:
         self.footnotes: dict[int, str] = {}
         self.stack: list[_Heading] = []
         self.md_levels: list[int] = []
-        self.in_toc = False
         self.last_footnote: int | None = None
-        self.numbered_doc = False
         self.after_rule = False
 
     # -- sections ---------------------------------------------------------
@@ -310,8 +308,7 @@ class _ReviewParser:
             if self._is_numbered_heading(rest, rest_clean):
                 self._push_heading(self._level_for_label(label), f"{label} {rest_clean}")
                 return False
-            self.numbered_doc = True
-            self._add_labelled(label, rest, item.page)
+            self._add(label, rest, item.page)
             return False
 
         top = _TOP_HEADING.match(cleaned)
@@ -393,9 +390,6 @@ class _ReviewParser:
     def _strip_number(self, body: str) -> str:
         return re.sub(r"^\s*\d{1,2}[.)]\s+", "", body)
 
-    def _list_is_labelled(self) -> bool:
-        return False
-
     def _list_label(self, n: int) -> str:
         section = self.stack[-1].title if self.stack else ""
         low = section.lower()
@@ -416,9 +410,6 @@ class _ReviewParser:
             return False
         # "6.36 Fathers and Males", "5.24 Child P's Death", "6.119 What is ... strategy?"
         return bool(re.fullmatch(r"[A-Z0-9][\w'’&,()/\- ]*\??", rest_clean))
-
-    def _add_labelled(self, label: str, rest: str, page: int | None) -> None:
-        self._add(label, rest, page)
 
     def _level_for_label(self, label: str) -> int:
         return label.count(".") + 1

@@ -19,7 +19,7 @@ import numpy as np
 from core.records import Answer, Citation, label_display
 from core.settings import Settings
 from index.keyword import tokenize
-from index.retrieval import ExpandedQuery, Filters, Hit, Retriever, hits_by_review
+from index.retrieval import ExpandedQuery, Filters, Hit, Retriever
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class ExtractiveAnswerer:
         if not hits:
             return Answer(ABSTAIN_MESSAGE, [], True, query, [])
         if evidence_strength(r, q.terms, hits, qvec) < self.settings.answer.abstain_threshold:
-            related = [self._citation(h, None) for h in hits[:3]]
+            related = [self.citation(h, None) for h in hits[:3]]
             return Answer(ABSTAIN_MESSAGE, [], True, query, related)
 
         query_words = set(q.terms) | set(tokenize(" ".join(q.expansions)))
@@ -165,7 +165,7 @@ class ExtractiveAnswerer:
             if key in citations:
                 citations[key].quote = f"{citations[key].quote} {s.sentence}"
             else:
-                citations[key] = self._citation(s.hit, s.sentence)
+                citations[key] = self.citation(s.hit, s.sentence)
         if not lines:
             return Answer(ABSTAIN_MESSAGE, [], True, query, [])
         return Answer("\n".join(lines), list(citations.values()), False, query)
@@ -205,7 +205,7 @@ class ExtractiveAnswerer:
                 if label in merged:
                     merged[label].quote = f"{merged[label].quote} {s.sentence}"
                 else:
-                    merged[label] = self._citation(s.hit, s.sentence)
+                    merged[label] = self.citation(s.hit, s.sentence)
             citations.extend(merged.values())
         if not blocks:
             return Answer(ABSTAIN_MESSAGE, [], True, query, [])
@@ -214,7 +214,7 @@ class ExtractiveAnswerer:
         head = f"Found {noun} in {len(blocks)} of the library's {total} reviews:"
         return Answer(head + "\n\n" + "\n\n".join(blocks), citations, False, query)
 
-    def _citation(self, hit: Hit, quote: str | None) -> Citation:
+    def citation(self, hit: Hit, quote: str | None) -> Citation:
         p = hit.paragraph
         return Citation(
             review_id=p.review_id,
@@ -227,6 +227,3 @@ class ExtractiveAnswerer:
             score=round(evidence_score(hit), 4),
         )
 
-
-def group_hits(hits: list[Hit]) -> dict[str, list[Hit]]:
-    return hits_by_review(hits)

@@ -132,7 +132,7 @@ class Engine:
 
     def search(self, query: str, top_k: int, filters: Filters) -> list[Citation]:
         hits = self.retriever.search(query, top_k=top_k, filters=filters)
-        return [self.answerer._citation(h, None) for h in hits]
+        return [self.answerer.citation(h, None) for h in hits]
 
 
 def get_engine(request: Request) -> Engine:

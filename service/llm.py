@@ -116,7 +116,7 @@ class LLMAnswerer:
                 if quote not in quotes.setdefault(n, []):
                     quotes[n].append(quote)
         citations: list[Citation] = [
-            self.fallback._citation(hits[n - 1], " ".join(qs)) for n, qs in sorted(quotes.items())
+            self.fallback.citation(hits[n - 1], " ".join(qs)) for n, qs in sorted(quotes.items())
         ]
         return Answer(answer="\n".join(lines), citations=citations, abstained=False, query_used=query)
 

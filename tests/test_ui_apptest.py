@@ -331,7 +331,7 @@ def test_rejected_question_is_a_warning_not_a_crash(
 
 
 # -- pure helpers and the client ----------------------------------------------------------------------
-def _citation(**kw: Any) -> Citation:
+def citation(**kw: Any) -> Citation:
     base: dict[str, Any] = {
         "review_id": "child-y",
         "review_title": "Local Child Safeguarding Practice Review: Child Y",
@@ -347,7 +347,7 @@ def _citation(**kw: Any) -> Citation:
 
 
 def test_highlight_finds_the_quote_across_whitespace() -> None:
-    c = _citation()
+    c = citation()
     out = highlight(c.text, c.quote)
     assert out.startswith("Fathers matter. :orange-background[The review was told")
     assert out.endswith("were missed.] Next sentence.")
@@ -361,10 +361,10 @@ def test_highlight_finds_the_quote_across_whitespace() -> None:
 
 def test_markdown_and_docx_exports_without_a_service() -> None:
     turns = [
-        Turn("q one?", Answer("Answer one.", citations=[_citation()], query_used="q one")),
+        Turn("q one?", Answer("Answer one.", citations=[citation()], query_used="q one")),
         Turn(
             "q two?",
-            Answer("Not here.", abstained=True, related=[_citation(label="Learning 3", page=None)]),
+            Answer("Not here.", abstained=True, related=[citation(label="Learning 3", page=None)]),
         ),
     ]
     assert history_of(turns)[1] == {"role": "assistant", "content": "Answer one."}
