@@ -25,24 +25,42 @@ def test_gate_passes_on_test_split(real_settings: Settings, real_engine) -> None
     assert failed == [], failed
 
 
-def test_gate_fails_on_a_deliberate_regression(real_settings: Settings, real_engine) -> None:  # type: ignore[no-untyped-def]
-    from index.embedder import HashEmbedder
+def _regressed_engine(real_engine, settings: Settings, embedder=None):  # type: ignore[no-untyped-def]
+    """A copy of the real engine with other settings (and optionally another query embedder)."""
     from service.answer import ExtractiveAnswerer
     from service.app import Engine
 
-    # A regression of the kind CI must catch: the query side embeds with the wrong model (vectors of the
-    # right size that mean nothing), and the abstention threshold is set far too high.
-    broken = real_settings.model_copy(deep=True)
-    broken.answer.abstain_threshold = 5.0
     engine = Engine.__new__(Engine)
     engine.__dict__.update(real_engine.__dict__)
-    engine.settings = broken
+    engine.settings = settings
     engine.retriever = real_engine.retriever.__class__.__new__(real_engine.retriever.__class__)
     engine.retriever.__dict__.update(real_engine.retriever.__dict__)
-    engine.retriever.settings = broken
-    engine.retriever.embedder = HashEmbedder(real_engine.retriever.embedder.dim)
-    engine.answerer = ExtractiveAnswerer(engine.retriever, broken)
+    engine.retriever.settings = settings
+    if embedder is not None:
+        engine.retriever.embedder = embedder
+    engine.answerer = ExtractiveAnswerer(engine.retriever, settings)
+    return engine
+
+
+def test_gate_fails_when_retrieval_regresses(real_settings: Settings, real_engine) -> None:  # type: ignore[no-untyped-def]
+    from index.embedder import HashEmbedder
+
+    # The query side embeds with the wrong model: vectors of the right size that mean nothing.
+    broken = real_settings.model_copy(deep=True)
+    engine = _regressed_engine(real_engine, broken, HashEmbedder(real_engine.retriever.embedder.dim))
     result = harness.run_eval(broken, split="test", baselines=False, engine=engine)
     failed = harness.check_gate(result, harness.load_thresholds())
-    assert any("false_abstention" in f for f in failed)
-    assert any("hit_rate@5" in f for f in failed)
+    assert any(f.startswith("retrieval.recall@5") for f in failed), failed
+    assert any(f.startswith("retrieval.hit_rate@5") for f in failed), failed
+
+
+def test_gate_fails_when_abstention_regresses(real_settings: Settings, real_engine) -> None:  # type: ignore[no-untyped-def]
+    never = real_settings.model_copy(deep=True)
+    never.answer.abstain_threshold = 0.0  # never abstains
+    always = real_settings.model_copy(deep=True)
+    always.answer.abstain_threshold = 5.0  # always abstains
+    for settings, figure in ((never, "answers.abstention_recall"), (always, "answers.false_abstention")):
+        engine = _regressed_engine(real_engine, settings)
+        result = harness.run_eval(settings, split="test", baselines=False, engine=engine)
+        failed = harness.check_gate(result, harness.load_thresholds())
+        assert any(f.startswith(figure) for f in failed), (figure, failed)
