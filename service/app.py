@@ -79,27 +79,16 @@ class AskRequest(BaseModel):
         return _nonblank(v, "question")
 
 
-class CitationModel(BaseModel):
-    review_id: str
-    review_title: str
-    label: str
-    section: str
-    page: int | None
-    text: str
-    quote: str | None
-    score: float
-
-
 class AskResponse(BaseModel):
     answer: str
-    citations: list[CitationModel]
+    citations: list[Citation] = Field(description="The paragraphs quoted, each with the sentence(s) used.")
     abstained: bool
     query_used: str
-    related: list[CitationModel] = Field(default_factory=list, description="'May be related' paragraphs.")
+    related: list[Citation] = Field(default_factory=list, description="'May be related' paragraphs.")
 
 
 class SearchResponse(BaseModel):
-    results: list[CitationModel]
+    results: list[Citation]
 
 
 # -- the engine ------------------------------------------------------------------------------------
@@ -148,17 +137,13 @@ def get_engine(request: Request) -> Engine:
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
-def _citation_model(c: Citation) -> CitationModel:
-    return CitationModel(**c.to_dict())
-
-
 def _answer_model(a: Answer) -> AskResponse:
     return AskResponse(
         answer=a.answer,
-        citations=[_citation_model(c) for c in a.citations],
+        citations=a.citations,
         abstained=a.abstained,
         query_used=a.query_used,
-        related=[_citation_model(c) for c in a.related],
+        related=a.related,
     )
 
 
@@ -222,7 +207,7 @@ def create_app(settings: Settings, engine: Engine | None = None, preload: bool =
     def search(body: SearchRequest, engine: EngineDep) -> SearchResponse:
         _within_limit(body.query, "query", settings)
         filters = (body.filters or FilterModel()).to_filters()
-        return SearchResponse(results=[_citation_model(c) for c in engine.search(body.query, body.top_k, filters)])
+        return SearchResponse(results=engine.search(body.query, body.top_k, filters))
 
     @app.post("/v1/ask", response_model=AskResponse)
     def ask(body: AskRequest, engine: EngineDep) -> AskResponse:

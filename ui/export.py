@@ -58,20 +58,14 @@ def to_markdown(
             lines += [f"**{NOT_COVERED}.** {r.answer}", ""]
         else:
             lines += [r.answer, ""]
-        if r.citations:
-            lines += ["### Citations", ""]
-            for i, c in enumerate(r.citations, 1):
-                lines.append(f"{i}. {citation_line(c, reviews)}")
-                if c.quote:
-                    lines.append(f"   > {c.quote}")
-            lines.append("")
-        if r.related:
-            lines += ["### May be related (not an answer)", ""]
-            for i, c in enumerate(r.related, 1):
-                lines.append(f"{i}. {citation_line(c, reviews)}")
-                if c.quote:
-                    lines.append(f"   > {c.quote}")
-            lines.append("")
+        for heading, cited in (("Citations", r.citations), ("May be related (not an answer)", r.related)):
+            if cited:
+                lines += [f"### {heading}", ""]
+                for i, c in enumerate(cited, 1):
+                    lines.append(f"{i}. {citation_line(c, reviews)}")
+                    if c.quote:
+                        lines.append(f"   > {c.quote}")
+                lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
