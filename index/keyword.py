@@ -87,6 +87,16 @@ class KeywordIndex:
             return None
         return cls(list(meta["ids"]), retriever, str(meta["fingerprint"]))
 
+    @classmethod
+    def load_or_build(cls, chunks: Sequence[StoredChunk], folder: Path) -> KeywordIndex:
+        """The persisted index if it matches the chunks; else a new one, saved (OSError if it cannot be)."""
+        existing = cls.load(folder)
+        if existing is not None and existing.fingerprint == fingerprint(chunks):
+            return existing
+        index = cls.build(chunks)
+        index.save(folder)
+        return index
+
     def knows(self, token: str) -> bool:
         vocab = getattr(self.retriever, "vocab_dict", None) or {}
         return token in vocab

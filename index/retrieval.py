@@ -21,7 +21,7 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 from core.records import Paragraph, ReviewMeta
 from core.settings import Settings
 from index.embedder import Embedder, LlamaEmbedding, get_embedder
-from index.keyword import KeywordIndex, fingerprint, tokenize
+from index.keyword import KeywordIndex, tokenize
 from index.query import Glossary
 from index.rerank import CrossEncoderReranker
 from index.store import ReviewStore, StoredChunk, paragraphs_from_chunks
@@ -160,6 +160,8 @@ class Retriever:
         self.reviews: dict[str, ReviewMeta] = {m.id: m for m in self.store.list_reviews()}
         self.paragraphs = paragraphs_from_chunks(chunks)
         self.para_by_key = {(p.review_id, p.label): p for p in self.paragraphs}
+        # Each paragraph's keyword tokens, for query-word coverage at search time.
+        self.para_words = {key: set(tokenize(p.text + " " + p.section)) for key, p in self.para_by_key.items()}
         got = self.store.chunks.get(include=["embeddings"])
         self.chunk_vecs: dict[str, np.ndarray] = {
             cid: np.asarray(vec, dtype=np.float32) for cid, vec in zip(got["ids"], got["embeddings"], strict=True)
@@ -168,14 +170,11 @@ class Retriever:
         for c in sorted(chunks, key=lambda c: int(c.metadata.get("part", 0))):
             self.first_chunk.setdefault((c.review_id, c.label), c.id)
         folder = self.settings.paths.bm25_dir
-        kw = KeywordIndex.load(folder)
-        if kw is None or kw.fingerprint != fingerprint(chunks):
-            kw = KeywordIndex.build(chunks)
-            try:
-                kw.save(folder)
-            except OSError as exc:
-                log.warning("cannot persist keyword index at %s: %s", folder, exc)
-        self.keyword = kw
+        try:
+            self.keyword = KeywordIndex.load_or_build(chunks, folder)
+        except OSError as exc:
+            log.warning("cannot persist keyword index at %s: %s", folder, exc)
+            self.keyword = KeywordIndex.build(chunks)
         glossary_path = folder / "glossary.json"
         glossary = Glossary.load(glossary_path)
         if glossary is None:
@@ -265,7 +264,9 @@ class Retriever:
         kw_tokens = q.terms * s.query_term_weight + tokenize(" ".join(q.expansions))
         keyword_ranked = self.keyword.search(kw_tokens, s.keyword_k, allowed)
 
-        sentence_ranked = self._sentence_ranked(qvec, s.dense_k, filters)
+        # One similarity per sentence in the library, shared by every sentence-level signal below.
+        sims = self.sentence_vecs @ qvec if len(self.sentence_vecs) else np.zeros(0, dtype=np.float32)
+        sentence_ranked = self._sentence_ranked(sims, s.dense_k, filters)
 
         fused: dict[str, float] = {}
         for rank, (cid, _) in enumerate(sentence_ranked):
@@ -276,7 +277,7 @@ class Retriever:
             fused[cid] = fused.get(cid, 0.0) + s.keyword_weight / (s.rrf_k + rank + 1)
         if diversify:
             # Thematic questions need every review's best paragraphs among the candidates.
-            for cid in self._per_review_best(qvec, filters, per_review=2):
+            for cid in self._per_review_best(sims, filters, per_review=2):
                 fused.setdefault(cid, 0.0)
         dense_score = dict(dense_ranked)
         kw_score = dict(keyword_ranked)
@@ -294,14 +295,14 @@ class Retriever:
             para = self.para_by_key.get(key)
             if para is None:
                 continue
-            words = set(tokenize(para.text + " " + para.section))
+            words = self.para_words[key]
             coverage = len(query_words & words) / len(query_words) if query_words else 0.0
             dense = dense_score.get(cid)
             if dense is None and cid in self.chunk_vecs:
                 dense = float(self.chunk_vecs[cid] @ qvec)
             best[key] = Hit(para, cid, score, dense or 0.0, kw_score.get(cid, 0.0), coverage)
         if s.fusion == "linear" and best:
-            self._linear_scores(list(best.values()), qvec)
+            self._linear_scores(list(best.values()), sims)
         hits = sorted(best.values(), key=lambda h: -h.score)
         if self.reranker is not None and hits:
             hits = self._rerank(self.reranker, q.text, hits, s.rerank_k)
@@ -317,13 +318,13 @@ class Retriever:
             h.score = score
         return sorted(head, key=lambda h: -h.score) + tail
 
-    def _linear_scores(self, hits: list[Hit], qvec: np.ndarray) -> None:
+    def _linear_scores(self, hits: list[Hit], sims: np.ndarray) -> None:
         """Replace rank fusion by a weighted sum of calibrated signals (weights tuned on the dev split)."""
         s = self.settings.retrieval
         top_kw = max((h.keyword for h in hits), default=0.0) or 1.0
         for h in hits:
-            sims = [sim for _, sim in self.sentence_scores(qvec, h.paragraph.review_id, h.paragraph.label)]
-            best_sentence = max(sims, default=0.0)
+            rows = self.sentence_rows.get((h.paragraph.review_id, h.paragraph.label), [])
+            best_sentence = float(sims[rows].max()) if rows else 0.0
             h.score = (
                 s.dense_weight * h.dense
                 + s.sentence_weight * best_sentence
@@ -331,10 +332,7 @@ class Retriever:
                 + s.coverage_weight * h.coverage
             )
 
-    def _per_review_best(self, qvec: np.ndarray, filters: Filters, per_review: int) -> list[str]:
-        if not len(self.sentence_vecs):
-            return []
-        sims = self.sentence_vecs @ qvec
+    def _per_review_best(self, sims: np.ndarray, filters: Filters, per_review: int) -> list[str]:
         taken: dict[str, list[str]] = {}
         for i in np.argsort(-sims):
             review_id, label, _ = self.sentences[int(i)]
@@ -348,11 +346,8 @@ class Retriever:
                 break
         return [cid for ids in taken.values() for cid in ids]
 
-    def _sentence_ranked(self, qvec: np.ndarray, k: int, filters: Filters) -> list[tuple[str, float]]:
+    def _sentence_ranked(self, sims: np.ndarray, k: int, filters: Filters) -> list[tuple[str, float]]:
         """Paragraphs ranked by their best-matching sentence (as the id of the paragraph's first chunk)."""
-        if not len(self.sentence_vecs):
-            return []
-        sims = self.sentence_vecs @ qvec
         best: dict[tuple[str, str], float] = {}
         for i in np.argsort(-sims)[: k * 6]:
             review_id, label, _ = self.sentences[int(i)]

@@ -292,7 +292,6 @@ class _ReviewParser:
                 self._add(label, self._body_after_label(body, rest), item.page)
             else:
                 # A heading-like label whose text is the next paragraph.
-                self._add(label, "", item.page)
                 self.paras.append(_Para(label, self._section(), item.page, [], []))
             return False
 

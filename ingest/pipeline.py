@@ -203,7 +203,7 @@ def run_ingest(
 
     settings.paths.data_dir.mkdir(parents=True, exist_ok=True)
     docstore.persist(str(settings.paths.docstore_path))
-    refresh_keyword_index(store, settings.paths.bm25_dir)
+    KeywordIndex.load_or_build(store.all_chunks(), settings.paths.bm25_dir)
     if changed or report.removed:
         # Build the retriever's caches (sentence vectors, glossary) now, while the model is loaded,
         # so the service starts without embedding anything.
@@ -213,16 +213,3 @@ def run_ingest(
     report.chunks = store.count()
     report.seconds = time.perf_counter() - started
     return report
-
-
-def refresh_keyword_index(store: ReviewStore, folder: Path) -> KeywordIndex:
-    """Rebuild the persisted BM25 index when the stored chunks changed."""
-    chunks = store.all_chunks()
-    existing = KeywordIndex.load(folder)
-    from index.keyword import fingerprint
-
-    if existing is not None and existing.fingerprint == fingerprint(chunks):
-        return existing
-    index = KeywordIndex.build(chunks)
-    index.save(folder)
-    return index
