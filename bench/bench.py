@@ -16,7 +16,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from core.settings import get_settings  # noqa: E402
 
 
-def _serve_ready(reviews: str, env: dict[str, str]) -> float:
+def _serve_ready(reviews: str, env: dict[str, str]) -> tuple[float, float]:
+    """Seconds until `reviews serve` answers /health, and its peak resident memory (MB) after a few asks."""
     import socket
 
     import httpx
@@ -31,14 +32,27 @@ def _serve_ready(reviews: str, env: dict[str, str]) -> float:
         while time.perf_counter() - t < 120:
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).json().get("status") == "ok":
-                    return time.perf_counter() - t
+                    ready = time.perf_counter() - t
+                    for q in ("what did the reviews say about fathers?", "genogram", "risk conferences"):
+                        httpx.post(f"http://127.0.0.1:{port}/v1/ask", json={"question": q}, timeout=60)
+                    return ready, _peak_rss_mb(proc.pid)
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        return float("nan")
+        return float("nan"), float("nan")
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def _peak_rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
 
 
 def main() -> None:
@@ -59,7 +73,9 @@ def main() -> None:
         t = time.perf_counter()
         subprocess.run([reviews, "ingest", "-q"], env=env, check=True, capture_output=True)
         print(f"warm re-run, `reviews ingest` command incl. start-up: {time.perf_counter() - t:.2f} s")
-        print(f"service ready, `reviews serve` from a fresh process: {_serve_ready(reviews, env):.1f} s")
+        ready, rss = _serve_ready(reviews, env)
+        print(f"service ready, `reviews serve` from a fresh process: {ready:.1f} s; "
+              f"its peak memory after three asks: {rss:.0f} MB")
 
         from fastapi.testclient import TestClient
 
