@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.records import ReviewMeta
+
 # Each group lists words practitioners use interchangeably. A query word or phrase in a group
 # pulls in the group's other members. Kept small and domain-general on purpose.
 SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
@@ -136,3 +138,37 @@ def _match_initials(words: list[str], letters: list[str]) -> str | None:
         if parts == letters:
             return " ".join(run)
     return None
+
+
+# Words naming a kind of document; one names a review when only that review is of that kind.
+DOC_TYPE_WORDS = {"briefing", "scrutineer", "silp", "lcspr", "cspr", "scr", "thematic"}
+
+
+def review_aliases(meta: ReviewMeta, reviews: list[ReviewMeta]) -> list[str]:
+    """Names a practitioner might use for a review: its children, its id, its type when unique."""
+    names = [c.lower() for c in meta.children] + [meta.id.replace("-", " ")]
+    for word in re.findall(r"[a-z]+", (meta.type or "").lower()):
+        if word in DOC_TYPE_WORDS and sum(1 for m in reviews if word in (m.type or "").lower()) == 1:
+            names.append(word)
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def strip_review_names(query: str, named: list[ReviewMeta], reviews: list[ReviewMeta]) -> str:
+    """The query without the names of reviews a filter already restricts it to.
+
+    "What did the Child P and H review recommend about domestic abuse?" filtered to that review
+    searches for "What did the review recommend about domestic abuse?": the names would only pull
+    towards paragraphs that happen to repeat them (measured on the dev split, evals/DECISIONS.md).
+    """
+    out = query
+    letters = [c.split()[-1] for m in named for c in m.children if re.fullmatch(r"child\s+\w+", c, re.I)]
+    if len(letters) > 1:
+        # "Child P and H", "P and H", "P/H": children of the same review named together.
+        alt = "|".join(re.escape(x) for x in letters)
+        joined = rf"(?:child\s+)?(?:{alt})(?:\s*(?:and|&|/)\s*(?:child\s+)?(?:{alt}))+"
+        out = re.sub(rf"\b{joined}(?:['’]s)?\b", " ", out, flags=re.I)
+    for meta in named:
+        for alias in sorted(review_aliases(meta, reviews), key=len, reverse=True):
+            out = re.sub(rf"\b{re.escape(alias)}(?:['’]s)?\b", " ", out, flags=re.I)
+    out = re.sub(r"\s+([,.;:?!])", r"\1", re.sub(r"\s+", " ", out)).strip(" ,")
+    return out if re.search(r"[A-Za-z]{3}", out) else query

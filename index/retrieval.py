@@ -26,7 +26,7 @@ from core.settings import Settings
 from index.embedder import Embedder, LlamaEmbedding, TokenVectors, get_embedder
 from index.keyword import KeywordIndex, tokenize
 from index.late import TokenIndex, chunk_text
-from index.query import Glossary
+from index.query import Glossary, strip_review_names
 from index.rerank import CrossEncoderReranker
 from index.store import ReviewStore, StoredChunk, paragraphs_from_chunks
 
@@ -249,9 +249,12 @@ class Retriever:
         self.store.require_nonempty()
 
     # -- query ------------------------------------------------------------
-    def expand(self, query: str) -> ExpandedQuery:
+    def expand(self, query: str, filters: Filters | None = None) -> ExpandedQuery:
         expansions = self.glossary.expand(query)
         core = strip_framing(query)
+        if filters is not None and filters.review_ids:
+            named = [self.reviews[r] for r in filters.review_ids if r in self.reviews]
+            core = strip_review_names(core, named, list(self.reviews.values()))
         return ExpandedQuery(core, tokenize(core), expansions)
 
     def dense_query(self, q: ExpandedQuery) -> str:
@@ -289,7 +292,7 @@ class Retriever:
         s = self.settings.retrieval
         top_k = top_k or s.top_k
         filters = filters or Filters()
-        q = self.expand(query)
+        q = self.expand(query, filters)
         qvec = query_vec if query_vec is not None else self.embed_query(self.dense_query(q))
 
         # Dense, through llama-index's retriever over the Chroma vector store.

@@ -98,7 +98,7 @@ class ExtractiveAnswerer:
         """The question's kind, expanded query, query vector and candidate paragraphs."""
         kind = question_kind(question)
         r = self.retriever
-        q = r.expand(query)
+        q = r.expand(query, filters)
         qvec = r.embed_query(r.dense_query(q))
         hits = r.search(query, top_k=20, filters=filters, diversify=kind != "fact", query_vec=qvec)
         return kind, q, qvec, hits

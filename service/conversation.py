@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from core.records import ReviewMeta
 from index.keyword import STOPWORDS
+from index.query import review_aliases
 
 _FOLLOWUP_START = re.compile(
     r"^\s*(and|but|also|so|what about|how about|and what about|what else|anything else|same for|"
@@ -28,8 +29,6 @@ _TOPIC_STOP = STOPWORDS | {
     "find", "found", "happened", "report", "recommend", "recommended", "recommendation", "recommendations",
     "child", "children", "case", "also", "other", "one", "thing", "things", "know", "like", "get", "got",
 }
-# Words naming a kind of document; one names a review when only that review is of that kind.
-_DOC_TYPE_WORDS = {"briefing", "scrutineer", "silp", "lcspr", "cspr", "scr", "thematic"}
 _REVIEW_REF = re.compile(r"\[([^\],]+?), [^\]]+\]")
 
 
@@ -43,15 +42,6 @@ class Resolved:
 def _content_words(text: str) -> list[str]:
     words = re.findall(r"[A-Za-z][A-Za-z'\-]+", text)
     return [w for w in words if w.lower() not in _TOPIC_STOP and len(w) > 2]
-
-
-def review_aliases(meta: ReviewMeta, reviews: list[ReviewMeta]) -> list[str]:
-    """Names a practitioner might use for a review: its children, its id, its type when unique."""
-    names = [c.lower() for c in meta.children] + [meta.id.replace("-", " ")]
-    for word in re.findall(r"[a-z]+", (meta.type or "").lower()):
-        if word in _DOC_TYPE_WORDS and sum(1 for m in reviews if word in (m.type or "").lower()) == 1:
-            names.append(word)
-    return list(dict.fromkeys(n for n in names if n))
 
 
 def _mentioned_reviews(text: str, reviews: list[ReviewMeta]) -> list[str]:

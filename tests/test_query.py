@@ -1,0 +1,57 @@
+"""Query understanding: review names under a review filter, and aliases."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.records import ReviewMeta
+from index.query import review_aliases, strip_review_names
+
+PH = ReviewMeta("child-p-h", "Child P and Child H", "ph.txt", ("Child P", "Child H"), type="Serious Case Review (SILP)")
+Y = ReviewMeta("child-y", "Child Y", "y.txt", ("Child Y",), type="LCSPR")
+CHILD_O = ReviewMeta("child-o", "Child O", "o.txt", ("Child O",), type="LCSPR")
+BRIEF = ReviewMeta("dudley-chronic-neglect-briefing", "Chronic neglect", "n.txt", (), type="Learning briefing")
+ALL = [PH, Y, CHILD_O, BRIEF]
+
+
+@pytest.mark.parametrize(
+    ("query", "named", "expected"),
+    [
+        ("What did the Child P and H review recommend about domestic abuse?", [PH],
+         "What did the review recommend about domestic abuse?"),
+        ("What did Child P/H recommend about staff who meet refusal?", [PH],
+         "What did recommend about staff who meet refusal?"),
+        ("Did Child P's mum have support?", [PH], "Did mum have support?"),
+        ("In Child O’s case, who was in the core group?", [CHILD_O], "In case, who was in the core group?"),
+        ("In the neglect briefing, what should MASH do?", [BRIEF], "In the neglect, what should MASH do?"),
+        # Only the filtered review's names go; another review named stays in the query.
+        ("Was Child Y's school like Child O's?", [Y], "Was school like Child O's?"),
+        # Nothing left but the name: the query is kept as it was.
+        ("Child Y", [Y], "Child Y"),
+    ],
+)
+def test_filtered_review_names_leave_the_query(query: str, named: list[ReviewMeta], expected: str) -> None:
+    assert strip_review_names(query, named, ALL) == expected
+
+
+def test_letters_alone_are_not_stripped() -> None:
+    # A single letter is a name only when joined to another child of the same review ("P and H").
+    assert strip_review_names("Plan H: what about housing?", [PH], ALL) == "Plan H: what about housing?"
+
+
+def test_aliases_name_children_id_and_unique_type() -> None:
+    assert review_aliases(PH, ALL) == ["child p", "child h", "child p h", "silp"]
+    # "lcspr" names two reviews here, so it names neither.
+    assert "lcspr" not in review_aliases(Y, ALL)
+    assert "briefing" in review_aliases(BRIEF, ALL)
+
+
+def test_search_under_a_review_filter_drops_its_names(real_engine) -> None:  # type: ignore[no-untyped-def]
+    from index.retrieval import Filters
+
+    retriever = real_engine.retriever
+    q = retriever.expand("What did the Child P and H review recommend about domestic abuse?", Filters(["child-p-h"]))
+    assert q.text == "What did the review recommend about domestic abuse"
+    assert "child" not in q.terms
+    unfiltered = retriever.expand("What did the Child P and H review recommend about domestic abuse?")
+    assert "Child P and H" in unfiltered.text
