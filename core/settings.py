@@ -94,6 +94,12 @@ class RetrievalSettings(BaseModel):
         "IDF-weighted) in fusion; 0 turns it off and skips building its token vectors. The abstention "
         "evidence includes it, so recalibrate `answer.abstain_threshold` after changing it.",
     )
+    recommendation_prior: float = Field(
+        0.2,
+        ge=0,
+        description="Added (in linear fusion) to paragraphs labelled or sectioned as recommendations when the "
+        "question asks what was recommended.",
+    )
     query_term_weight: int = Field(
         2, ge=1, le=5, description="How much more a query's own words count than their expansions in BM25."
     )

@@ -112,16 +112,14 @@ Ranked = list[tuple[str, str]]
 
 
 def project_system(engine: Any) -> Callable[[Question], Ranked]:
+    """The service's own retrieval: follow-up resolution, then the answerer's candidate paragraphs."""
     from index.retrieval import Filters
-    from service.answer import question_kind
     from service.conversation import resolve
 
     def run(q: Question) -> Ranked:
         resolved = resolve(q.question, q.history, list(engine.retriever.reviews.values()))
-        filters = Filters(resolved.review_ids or None)
-        diversify = question_kind(q.question) != "fact"
-        hits = engine.retriever.search(resolved.query, top_k=10, filters=filters, diversify=diversify)
-        return [(h.paragraph.review_id, h.paragraph.text) for h in hits]
+        _, _, _, hits = engine.answerer.retrieve(q.question, resolved.query, Filters(resolved.review_ids or None))
+        return [(h.paragraph.review_id, h.paragraph.text) for h in hits[:10]]
 
     return run
 

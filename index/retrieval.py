@@ -80,6 +80,13 @@ def strip_framing(query: str) -> str:
     return out if len(out.split()) >= 1 else query
 
 
+def is_recommendation(paragraph: Paragraph) -> bool:
+    """A paragraph the review sets out as a recommendation, learning point or outcome (label or section)."""
+    return paragraph.label.startswith(("Recommendation", "Learning", "Outcome")) or (
+        "recommend" in paragraph.section.lower()
+    )
+
+
 @dataclass
 class Filters:
     review_ids: list[str] | None = None
@@ -286,8 +293,10 @@ class Retriever:
         filters: Filters | None = None,
         diversify: bool = False,
         query_vec: np.ndarray | None = None,
+        recommendations: bool = False,
     ) -> list[Hit]:
-        """Paragraphs best first. ``diversify`` caps how many come from one review at the top."""
+        """Paragraphs best first. ``diversify`` caps how many come from one review at the top;
+        ``recommendations`` favours paragraphs that are recommendations (the question asks for them)."""
         self.ensure_nonempty()
         s = self.settings.retrieval
         top_k = top_k or s.top_k
@@ -347,6 +356,10 @@ class Retriever:
             best[key] = Hit(para, cid, score, dense or 0.0, kw_score.get(cid, 0.0), coverage, late)
         if s.fusion == "linear" and best:
             self._linear_scores(list(best.values()), sims)
+            if recommendations:
+                for h in best.values():
+                    if is_recommendation(h.paragraph):
+                        h.score += s.recommendation_prior
         hits = sorted(best.values(), key=lambda h: -h.score)
         if self.reranker is not None and hits:
             hits = self._rerank(self.reranker, q.text, hits, s.rerank_k)

@@ -19,7 +19,7 @@ import numpy as np
 from core.records import Answer, Citation, label_display
 from core.settings import Settings
 from index.keyword import tokenize
-from index.retrieval import ExpandedQuery, Filters, Hit, Retriever
+from index.retrieval import ExpandedQuery, Filters, Hit, Retriever, is_recommendation
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,11 @@ def question_kind(question: str) -> str:
     if _THEME.search(question):
         return "theme"
     return "fact"
+
+
+def spans_reviews(question: str) -> bool:
+    """Whether the question asks across the library ("what do the reviews say..."), not about one review."""
+    return bool(_THEME.search(question))
 
 
 def cite_label(retriever: Retriever, review_id: str, label: str) -> str:
@@ -100,7 +105,14 @@ class ExtractiveAnswerer:
         r = self.retriever
         q = r.expand(query, filters)
         qvec = r.embed_query(r.dense_query(q))
-        hits = r.search(query, top_k=20, filters=filters, diversify=kind != "fact", query_vec=qvec)
+        hits = r.search(
+            query,
+            top_k=20,
+            filters=filters,
+            diversify=spans_reviews(question),
+            query_vec=qvec,
+            recommendations=kind == "recommendation",
+        )
         return kind, q, qvec, hits
 
     def strength(self, question: str, query: str, filters: Filters) -> float:
@@ -127,9 +139,7 @@ class ExtractiveAnswerer:
         for rank, hit in enumerate(hits):
             para_prior = evidence_score(hit) - 0.01 * rank
             label = hit.paragraph.label
-            is_rec = label.startswith(("Recommendation", "Learning", "Outcome")) or "recommend" in (
-                hit.paragraph.section.lower()
-            )
+            is_rec = is_recommendation(hit.paragraph)
             for sentence, sim in self.retriever.sentence_scores(qvec, hit.paragraph.review_id, label):
                 if len(sentence) < 25:
                     continue

@@ -55,3 +55,23 @@ def test_search_under_a_review_filter_drops_its_names(real_engine) -> None:  # t
     assert "child" not in q.terms
     unfiltered = retriever.expand("What did the Child P and H review recommend about domestic abuse?")
     assert "Child P and H" in unfiltered.text
+
+
+def test_recommendation_questions_favour_recommendations(real_engine) -> None:  # type: ignore[no-untyped-def]
+    from index.retrieval import is_recommendation
+
+    retriever = real_engine.retriever
+    query = "what should happen so that children whose parents never apply for a school place are not missed"
+    plain = retriever.search(query, top_k=5)
+    favoured = retriever.search(query, top_k=5, recommendations=True)
+    count = lambda hits: sum(is_recommendation(h.paragraph) for h in hits)  # noqa: E731
+    assert count(favoured) > count(plain)
+    assert all(is_recommendation(h.paragraph) for h in favoured[:2])
+
+
+def test_only_questions_across_the_library_spread_over_reviews() -> None:
+    from service.answer import spans_reviews
+
+    assert spans_reviews("What do the reviews say about fathers?")
+    assert spans_reviews("Did holidays cause problems in any of these cases?")
+    assert not spans_reviews("What was recommended so that kids without a school place aren't missed?")
