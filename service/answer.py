@@ -99,7 +99,9 @@ class ExtractiveAnswerer:
         self.retriever = retriever
         self.settings = settings
 
-    def retrieve(self, question: str, query: str, filters: Filters) -> tuple[str, ExpandedQuery, np.ndarray, list[Hit]]:
+    def retrieve(
+        self, question: str, query: str, filters: Filters, top_k: int = 20
+    ) -> tuple[str, ExpandedQuery, np.ndarray, list[Hit]]:
         """The question's kind, expanded query, query vector and candidate paragraphs."""
         kind = question_kind(question)
         r = self.retriever
@@ -107,7 +109,7 @@ class ExtractiveAnswerer:
         qvec = r.embed_query(r.dense_query(q))
         hits = r.search(
             query,
-            top_k=20,
+            top_k=top_k,
             filters=filters,
             diversify=spans_reviews(question),
             query_vec=qvec,

@@ -106,21 +106,29 @@ class Engine:
 
             self._llm = LLMAnswerer(self.retriever, settings, fallback=self.answerer)
 
-    def ask(self, question: str, history: list[dict[str, str]], filters: Filters) -> Answer:
+    def _resolve(self, question: str, history: list[dict[str, str]], filters: Filters) -> tuple[str, Filters]:
+        """The query to run and its filters: a review the question names (or the conversation is about)
+        becomes the review filter, unless the request set one."""
         self.retriever.ensure_nonempty()
         resolved = resolve(question, history, list(self.retriever.reviews.values()))
         if resolved.review_ids and not filters.review_ids:
             filters = Filters(
                 resolved.review_ids, filters.area, filters.year_from, filters.year_to, filters.review_type
             )
+        return resolved.query, filters
+
+    def ask(self, question: str, history: list[dict[str, str]], filters: Filters) -> Answer:
+        query, filters = self._resolve(question, history, filters)
         answerer = self._llm or self.answerer
-        return answerer.answer(question, resolved.query, filters)  # type: ignore[no-any-return]
+        return answerer.answer(question, query, filters)  # type: ignore[no-any-return]
 
     def store_count(self) -> int:
         return self.retriever.store.count()
 
     def search(self, query: str, top_k: int, filters: Filters) -> list[Citation]:
-        hits = self.retriever.search(query, top_k=top_k, filters=filters)
+        """The paragraphs an answer to ``query`` would rest on, best first (the answerer's own retrieval)."""
+        resolved, filters = self._resolve(query, [], filters)
+        _, _, _, hits = self.answerer.retrieve(query, resolved, filters, top_k=top_k)
         return [self.answerer.citation(h, None) for h in hits]
 
 

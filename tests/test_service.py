@@ -69,6 +69,23 @@ def test_search_and_filters(client: TestClient) -> None:
     assert all(x["review_id"] != "child-p-h" for x in years["results"])
 
 
+def test_search_ranks_as_the_answer_does(client: TestClient) -> None:
+    # A review named in the query narrows the search to it, as it does for /v1/ask ...
+    named = client.post("/v1/search", json={"query": "In Child Y, who first noticed the child was not in school?"})
+    assert {x["review_id"] for x in named.json()["results"]} == {"child-y"}
+    # ... unless the request sets its own review filter.
+    mine = client.post(
+        "/v1/search",
+        json={"query": "In Child Y, who noticed the child was not in school?", "filters": {"review_ids": ["child-o"]}},
+    )
+    assert {x["review_id"] for x in mine.json()["results"]} == {"child-o"}
+    # The search and the answer rest on the same paragraphs.
+    question = "How old was Child Y when they finally started school?"
+    top = client.post("/v1/search", json={"query": question, "top_k": 5}).json()["results"]
+    cited = client.post("/v1/ask", json={"question": question}).json()["citations"]
+    assert cited[0]["label"] in {t["label"] for t in top}
+
+
 def test_reviews_and_paragraphs(client: TestClient) -> None:
     reviews = client.get("/v1/reviews").json()["reviews"]
     assert len(reviews) == 5
