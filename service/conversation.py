@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from core.records import ReviewMeta
 from index.keyword import STOPWORDS
 from index.query import review_aliases
+from service.answer import spans_reviews
 
 _FOLLOWUP_START = re.compile(
     r"^\s*(and|but|also|so|what about|how about|and what about|what else|anything else|same for|"
@@ -75,12 +76,27 @@ def is_followup(question: str) -> bool:
     return bool(_FOLLOWUP_START.search(question) or _PRONOUN.search(question) or len(words) <= 2)
 
 
+def _last_named(users: list[str], reviews: list[ReviewMeta]) -> list[str]:
+    """The review(s) the user most recently named, however many turns ago."""
+    for earlier in reversed(users):
+        named = _mentioned_reviews(earlier, reviews)
+        if named:
+            return named
+    return []
+
+
 def resolve(question: str, history: list[dict[str, str]], reviews: list[ReviewMeta]) -> Resolved:
     """The query to run for ``question`` given the conversation so far."""
     explicit = _mentioned_reviews(question, reviews)
     users = [h["content"] for h in history if h.get("role") == "user" and h.get("content")]
     assistants = [h["content"] for h in history if h.get("role") == "assistant" and h.get("content")]
-    if not users or not is_followup(question):
+    if not users:
+        return Resolved(question.strip(), explicit, False)
+    if not is_followup(question):
+        # A question complete in itself still stays with the review the conversation is about, unless it
+        # names its own or asks across the library.
+        if not explicit and not spans_reviews(question):
+            explicit = _last_named(users, reviews)
         return Resolved(question.strip(), explicit, False)
 
     previous = users[-1]
@@ -93,20 +109,17 @@ def resolve(question: str, history: list[dict[str, str]], reviews: list[ReviewMe
         carried = [w for w in carried if w[0].isupper()] or carried[:3]
     focus = explicit
     if not focus:
-        # The review in focus is the one most recently named by the user, however many turns ago.
-        mentioned_before: list[str] = []
-        for earlier in reversed(users):
-            mentioned_before = _mentioned_reviews(earlier, reviews)
-            if mentioned_before:
-                break
+        mentioned_before = _last_named(users, reviews)
         cited = _cited_reviews(assistants[-1], reviews) if assistants else []
         refers_to_one = re.search(r"\b(that|this|the) (review|case|report)\b|\b(it|they|he|she)\b", question, re.I)
-        if mentioned_before:
+        if re.search(r"\bthe other (review|one|reviews)\b|\bother reviews\b", question, re.I):
+            focus = [m.id for m in reviews if m.id not in (mentioned_before or cited)]
+        elif spans_reviews(question):
+            focus = []  # "what do the reviews say about that?": the topic carries, the review does not
+        elif mentioned_before:
             focus = mentioned_before
         elif refers_to_one and len(cited) == 1:
             focus = cited
-        if re.search(r"\bthe other (review|one|reviews)\b|\bother reviews\b", question, re.I):
-            focus = [m.id for m in reviews if m.id not in (mentioned_before or cited)]
     stripped = re.sub(_FOLLOWUP_START, "", question).strip(" ?.!") or question
     query = " ".join([stripped] + carried).strip()
     return Resolved(query, focus, True)

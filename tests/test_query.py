@@ -75,3 +75,25 @@ def test_only_questions_across_the_library_spread_over_reviews() -> None:
     assert spans_reviews("What do the reviews say about fathers?")
     assert spans_reviews("Did holidays cause problems in any of these cases?")
     assert not spans_reviews("What was recommended so that kids without a school place aren't missed?")
+
+
+HISTORY = [
+    {"role": "user", "content": "Who did the Child P and H review praise?"},
+    {"role": "assistant", "content": "Mainly the housing officer, for her persistence with Child P's mother."},
+]
+
+
+def test_a_complete_question_stays_with_the_review_in_focus() -> None:
+    from service.conversation import resolve
+
+    r = resolve("What did the health visitor do well, specifically?", HISTORY, ALL)
+    assert r.review_ids == ["child-p-h"] and not r.is_followup
+    assert r.query == "What did the health visitor do well, specifically?"  # no topic words carried
+
+
+def test_naming_another_review_or_asking_across_the_library_leaves_the_focus() -> None:
+    from service.conversation import resolve
+
+    assert resolve("What did the health visitor do in Child Y?", HISTORY, ALL).review_ids == ["child-y"]
+    assert resolve("What do the reviews say about health visitors?", HISTORY, ALL).review_ids == []
+    assert resolve("What did the health visitor do well?", [], ALL).review_ids == []
