@@ -168,7 +168,10 @@ def strip_review_names(query: str, named: list[ReviewMeta], reviews: list[Review
         joined = rf"(?:child\s+)?(?:{alt})(?:\s*(?:and|&|/)\s*(?:child\s+)?(?:{alt}))+"
         out = re.sub(rf"\b{joined}(?:['’]s)?\b", " ", out, flags=re.I)
     for meta in named:
+        # One child of several ("Child P's mum" in the Child P and Child H review) says which child: it stays.
+        own = {c.lower() for c in meta.children} if len(meta.children) > 1 else set()
         for alias in sorted(review_aliases(meta, reviews), key=len, reverse=True):
-            out = re.sub(rf"\b{re.escape(alias)}(?:['’]s)?\b", " ", out, flags=re.I)
+            if alias not in own:
+                out = re.sub(rf"\b{re.escape(alias)}(?:['’]s)?\b", " ", out, flags=re.I)
     out = re.sub(r"\s+([,.;:?!])", r"\1", re.sub(r"\s+", " ", out)).strip(" ,")
     return out if re.search(r"[A-Za-z]{3}", out) else query

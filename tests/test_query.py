@@ -21,7 +21,8 @@ ALL = [PH, Y, CHILD_O, BRIEF]
          "What did the review recommend about domestic abuse?"),
         ("What did Child P/H recommend about staff who meet refusal?", [PH],
          "What did recommend about staff who meet refusal?"),
-        ("Did Child P's mum have support?", [PH], "Did mum have support?"),
+        # One child of a two-child review says which child: kept.
+        ("Did Child P's mum have support?", [PH], "Did Child P's mum have support?"),
         ("In Child O’s case, who was in the core group?", [CHILD_O], "In case, who was in the core group?"),
         ("In the neglect briefing, what should MASH do?", [BRIEF], "In the neglect, what should MASH do?"),
         # Only the filtered review's names go; another review named stays in the query.
