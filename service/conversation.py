@@ -2,7 +2,9 @@
 
 A follow-up ("what did it recommend about that?", "and the father?", "what about
 health visitors?") is rewritten into a standalone query by carrying forward the
-topic words of the earlier question(s) and the review(s) in focus.
+topic words of the earlier question(s) and the review(s) in focus. A question
+complete in itself keeps only the review in focus (unless it names another review
+or asks across the library).
 """
 
 from __future__ import annotations
