@@ -129,12 +129,14 @@ class HashEmbedder:
         self.name = f"hash-{dim}"
         self.dim = dim
 
+    def _bucket(self, word: str) -> int:
+        return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "little") % self.dim
+
     def embed_batch(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, text in enumerate(texts):
             for word in re.findall(r"[a-z0-9]+", text.lower()):
-                h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "little")
-                out[i, h % self.dim] += 1.0
+                out[i, self._bucket(word)] += 1.0
             norm = np.linalg.norm(out[i])
             if norm:
                 out[i] /= norm
@@ -147,8 +149,7 @@ class HashEmbedder:
             words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if _content_piece(w)]
             vecs = np.zeros((len(words), self.dim), dtype=np.float32)
             for i, word in enumerate(words):
-                h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "little")
-                vecs[i, h % self.dim] = 1.0
+                vecs[i, self._bucket(word)] = 1.0
             result.append(TokenVectors(words, vecs, self.embed_batch([text])[0]))
         return result
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.cache import replace_cache
 from index.embedder import Embedder, TokenVectors
 
 log = logging.getLogger(__name__)
@@ -82,22 +83,19 @@ class TokenIndex:
             except (OSError, ValueError, KeyError) as exc:
                 log.info("token cache %s unusable (%s); rebuilding", path, exc)
         index = cls.build(embedder, list(ids), list(texts))
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            for old in folder.glob("tokens-*.npz"):
-                old.unlink()
-            np.savez(
-                path,
-                ids=np.asarray(index.ids),
-                offsets=index.offsets,
-                vectors=index.vectors.astype(np.float16),
-                idf_tokens=np.asarray(list(index.idf)),
-                idf_values=np.asarray(list(index.idf.values()), dtype=np.float64),
-                default_idf=np.asarray(index.default_idf),
-            )
-        except OSError as exc:
-            log.warning("cannot cache token vectors at %s: %s", path, exc)
+        replace_cache(path, index._save, "token vectors")
         return index
+
+    def _save(self, path: Path) -> None:
+        np.savez(
+            path,
+            ids=np.asarray(self.ids),
+            offsets=self.offsets,
+            vectors=self.vectors.astype(np.float16),
+            idf_tokens=np.asarray(list(self.idf)),
+            idf_values=np.asarray(list(self.idf.values()), dtype=np.float64),
+            default_idf=np.asarray(self.default_idf),
+        )
 
     def scores(self, query: TokenVectors) -> np.ndarray:
         """One score per chunk (in ``ids`` order), 0..1: IDF-weighted mean of each query token's best match."""

@@ -23,6 +23,7 @@ from threadpoolctl import threadpool_limits
 
 from core.records import Paragraph, ReviewMeta
 from core.settings import Settings
+from index.cache import replace_cache
 from index.embedder import Embedder, LlamaEmbedding, TokenVectors, get_embedder
 from index.keyword import KeywordIndex, tokenize
 from index.late import TokenIndex, chunk_text
@@ -236,13 +237,8 @@ class Retriever:
                 vecs = None
         if vecs is None or len(vecs) != len(sentences):
             vecs = self.embedder.embed_batch([s for _, _, s in sentences]) if sentences else np.zeros((0, 1))
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-                for old in folder.glob("sentences-*.npy"):
-                    old.unlink()
-                np.save(path, vecs)
-            except OSError as exc:
-                log.warning("cannot cache sentence embeddings at %s: %s", path, exc)
+            computed = vecs
+            replace_cache(path, lambda p: np.save(p, computed), "sentence embeddings")
         self.sentences = sentences
         self.sentence_vecs = np.asarray(vecs, dtype=np.float32)
         self.sentence_rows: dict[tuple[str, str], list[int]] = {}
