@@ -100,6 +100,12 @@ class RetrievalSettings(BaseModel):
         description="Added (in linear fusion) to paragraphs labelled or sectioned as recommendations when the "
         "question asks what was recommended.",
     )
+    followup_own_weight: float = Field(
+        0.3,
+        ge=0,
+        description="A follow-up is searched twice: as rewritten with the conversation's topic, and in its own "
+        "words; a paragraph's score is the first plus this times the second (0 turns the second search off).",
+    )
     query_term_weight: int = Field(
         2, ge=1, le=5, description="How much more a query's own words count than their expansions in BM25."
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -94,6 +94,23 @@ def evidence_strength(retriever: Retriever, terms: list[str], hits: list[Hit], q
     return 0.5 * best_sentence + 0.25 * coverage + 0.5 * retriever.known_share(terms) + late
 
 
+def blend(primary: list[Hit], secondary: list[Hit], weight: float) -> list[Hit]:
+    """The paragraphs of both rankings, scored by the primary score plus ``weight`` times the secondary;
+    a paragraph missing from one ranking counts as scoring that ranking's lowest."""
+    first = {(h.paragraph.review_id, h.paragraph.label): h for h in primary}
+    second = {(h.paragraph.review_id, h.paragraph.label): h for h in secondary}
+    floor1 = min((h.score for h in primary), default=0.0)
+    floor2 = min((h.score for h in secondary), default=0.0)
+    merged: dict[tuple[str, str], tuple[float, Hit]] = {}
+    for key in list(first) + [k for k in second if k not in first]:
+        hit = first.get(key) or second[key]
+        s1 = first[key].score if key in first else floor1
+        s2 = second[key].score if key in second else floor2
+        merged[key] = (s1 + weight * s2, hit)
+    ranked = sorted(merged.values(), key=lambda sh: -sh[0])
+    return [replace(hit, score=score) for score, hit in ranked]
+
+
 class ExtractiveAnswerer:
     def __init__(self, retriever: Retriever, settings: Settings) -> None:
         self.retriever = retriever
@@ -107,14 +124,18 @@ class ExtractiveAnswerer:
         r = self.retriever
         q = r.expand(query, filters)
         qvec = r.embed_query(r.dense_query(q))
+        diversify, recommendations = spans_reviews(question), kind == "recommendation"
         hits = r.search(
-            query,
-            top_k=top_k,
-            filters=filters,
-            diversify=spans_reviews(question),
-            query_vec=qvec,
-            recommendations=kind == "recommendation",
+            query, top_k=top_k, filters=filters, diversify=diversify, query_vec=qvec, recommendations=recommendations
         )
+        weight = self.settings.retrieval.followup_own_weight
+        if weight > 0 and hits and query.strip() != question.strip():
+            # A follow-up rewritten with the conversation's topic ("did the police go round too" + the last
+            # question's words) also counts what its own words ask for (dev split: evals/DECISIONS.md).
+            own = r.search(
+                question, top_k=top_k, filters=filters, diversify=diversify, recommendations=recommendations
+            )
+            hits = blend(hits, own, weight)[:top_k]
         return kind, q, qvec, hits
 
     def strength(self, question: str, query: str, filters: Filters) -> float:
@@ -132,6 +153,10 @@ class ExtractiveAnswerer:
 
         query_words = set(q.terms) | set(tokenize(" ".join(q.expansions)))
         scored = self._score_sentences(hits, qvec, query_words, kind)
+        if kind == "fact" and len(filters.review_ids or []) != 1:
+            # No one review in focus (none named, none carried from the conversation): the question is about
+            # the library, so the answer says which reviews hold it rather than quoting only the top paragraph.
+            kind = "theme"
         if kind == "fact":
             return self._fact(scored, query)
         return self._theme(scored, query, kind)

@@ -98,3 +98,47 @@ def test_naming_another_review_or_asking_across_the_library_leaves_the_focus() -
     assert resolve("What did the health visitor do in Child Y?", HISTORY, ALL).review_ids == ["child-y"]
     assert resolve("What do the reviews say about health visitors?", HISTORY, ALL).review_ids == []
     assert resolve("What did the health visitor do well?", [], ALL).review_ids == []
+
+
+def _hit(label: str, score: float):  # type: ignore[no-untyped-def]
+    from core.records import Paragraph
+    from index.retrieval import Hit
+
+    return Hit(Paragraph("child-y", label, "section", "text", 1), f"c-{label}", score, 0.5, 0.0, 0.0)
+
+
+def test_blend_adds_the_second_ranking_at_its_weight() -> None:
+    from service.answer import blend
+
+    primary = [_hit("1.1", 1.0), _hit("1.2", 0.9), _hit("1.3", 0.8)]
+    secondary = [_hit("1.3", 1.0), _hit("2.1", 0.95), _hit("1.1", 0.5)]
+    got = blend(primary, secondary, 0.5)
+    scores = {h.paragraph.label: round(h.score, 3) for h in got}
+    # 1.2 is missing from the second ranking and 2.1 from the first: each counts that ranking's lowest score.
+    assert scores == {"1.1": 1.25, "1.3": 1.3, "1.2": 1.15, "2.1": 1.275}
+    assert [h.paragraph.label for h in got] == ["1.3", "2.1", "1.1", "1.2"]
+    assert primary[0].score == 1.0  # the inputs are not changed
+
+
+def test_a_followup_counts_its_own_words(real_engine, real_settings) -> None:  # type: ignore[no-untyped-def]
+    from index.retrieval import Filters
+    from service.answer import ExtractiveAnswerer
+    from service.conversation import resolve
+
+    history = [
+        {"role": "user", "content": "Apart from the school, who actually saw Child Y before they started school?"},
+        {"role": "assistant", "content": "Hardly anyone: a CME officer on the doorstep, and a family support worker."},
+    ]
+    question = "Did the police go round too?"
+    resolved = resolve(question, history, list(real_engine.retriever.reviews.values()))
+    assert resolved.review_ids == ["child-y"] and "school" in resolved.query
+
+    def top3(weight: float) -> list[str]:
+        settings = real_settings.model_copy(deep=True)
+        settings.retrieval.followup_own_weight = weight
+        answerer = ExtractiveAnswerer(real_engine.retriever, settings)
+        _, _, _, hits = answerer.retrieve(question, resolved.query, Filters(resolved.review_ids))
+        return [h.paragraph.text for h in hits[:3]]
+
+    assert any("police did not visit" in text for text in top3(0.3))
+    assert not any("police did not visit" in text for text in top3(0.0))

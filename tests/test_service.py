@@ -54,6 +54,18 @@ def test_factual_question_quotes_the_answer(client: TestClient) -> None:
     assert all(c["review_id"] == "child-y" for c in r["citations"])
 
 
+def test_question_naming_no_review_is_answered_across_the_library(client: TestClient) -> None:
+    # No review named and none in focus: the answer says which reviews hold it, not one paragraph.
+    question = "When the dangerous adult is mum's boyfriend, did agencies connect his records to the child?"
+    r = client.post("/v1/ask", json={"question": question}).json()
+    assert r["answer"].startswith("Found this theme in")
+    assert len({c["review_id"] for c in r["citations"]}) >= 2
+    # Named, the same question is answered from that review alone.
+    named = client.post("/v1/ask", json={"question": question.replace("child?", "child in Child O?")}).json()
+    assert not named["answer"].startswith("Found")
+    assert {c["review_id"] for c in named["citations"]} == {"child-o"}
+
+
 def test_off_domain_question_abstains_with_related(client: TestClient) -> None:
     r = client.post("/v1/ask", json={"question": "What is the best recipe for banana bread?"}).json()
     assert r["abstained"] and r["citations"] == []
