@@ -156,7 +156,7 @@ class ExtractiveAnswerer:
         if kind == "fact" and len(filters.review_ids or []) != 1:
             # No one review in focus (none named, none carried from the conversation): the question is about
             # the library, so the answer says which reviews hold it rather than quoting only the top paragraph.
-            kind = "theme"
+            kind = "across"
         if kind == "fact":
             return self._fact(scored, query)
         return self._theme(scored, query, kind)
@@ -253,8 +253,8 @@ class ExtractiveAnswerer:
         if not blocks:
             return Answer(ABSTAIN_MESSAGE, [], True, query, [])
         total = len(r.reviews)
-        noun = "recommendations" if kind == "recommendation" else "this theme"
-        head = f"Found {noun} in {len(blocks)} of the library's {total} reviews:"
+        noun = {"recommendation": "recommendations ", "theme": "this theme "}.get(kind, "")
+        head = f"Found {noun}in {len(blocks)} of the library's {total} reviews:"
         return Answer(head + "\n\n" + "\n\n".join(blocks), citations, False, query)
 
     def citation(self, hit: Hit, quote: str | None) -> Citation:

@@ -58,7 +58,7 @@ def test_question_naming_no_review_is_answered_across_the_library(client: TestCl
     # No review named and none in focus: the answer says which reviews hold it, not one paragraph.
     question = "When the dangerous adult is mum's boyfriend, did agencies connect his records to the child?"
     r = client.post("/v1/ask", json={"question": question}).json()
-    assert r["answer"].startswith("Found this theme in")
+    assert r["answer"].startswith("Found in ") and "of the library's" in r["answer"].splitlines()[0]
     assert len({c["review_id"] for c in r["citations"]}) >= 2
     # Named, the same question is answered from that review alone.
     named = client.post("/v1/ask", json={"question": question.replace("child?", "child in Child O?")}).json()
