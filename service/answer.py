@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 _THEME = re.compile(
     r"\b(reviews|across|themes?|common|patterns?|all the|library|each review|any of the|which reviews|"
     r"what (?:do|did) (?:the )?(?:reviews|they) (?:say|find|learn)|learning (?:about|on|for)|lessons?|"
-    r"(?:these|those|the|any of the|all the) cases)\b",
+    r"(?:these|those|the|any of the|all the|which|other|any) cases)\b",
     re.I,
 )
 _RECOMMEND = re.compile(r"\b(recommend\w*|should (?:be )?(?:done|change)|actions?|what needs to change)\b", re.I)

@@ -97,6 +97,7 @@ def test_naming_another_review_or_asking_across_the_library_leaves_the_focus() -
 
     assert resolve("What did the health visitor do in Child Y?", HISTORY, ALL).review_ids == ["child-y"]
     assert resolve("What do the reviews say about health visitors?", HISTORY, ALL).review_ids == []
+    assert resolve("Which cases had children left on their own?", HISTORY, ALL).review_ids == []
     assert resolve("What did the health visitor do well?", [], ALL).review_ids == []
 
 
