@@ -81,7 +81,9 @@ class RetrievalSettings(BaseModel):
         "(dense, best sentence, normalised BM25, query-word coverage) using the weights below.",
     )
     coverage_weight: float = Field(0.1, ge=0, description="Weight of query-word coverage in linear fusion.")
-    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense (paragraph chunk) ranking in fusion.")
+    dense_weight: float = Field(
+        0.75, ge=0, description="Weight of the dense (paragraph chunk) cosine similarity in fusion."
+    )
     # Fusion weights: a grid search on the eval set's dev split (evals/README.md) chose these.
     sentence_weight: float = Field(
         0.25, ge=0, description="Weight of the sentence-level dense ranking (best sentence per paragraph) in fusion."
@@ -121,14 +123,14 @@ class RetrievalSettings(BaseModel):
 
 class AnswerSettings(BaseModel):
     abstain_threshold: float = Field(
-        1.177,
+        1.175,
         description="Below this evidence score the answerer abstains. Calibrated on the eval set's dev split "
         "(see evals/README.md).",
     )
     max_fact_sentences: int = Field(3, ge=1, description="Sentences quoted for a factual question.")
     max_theme_reviews: int = Field(6, ge=1, description="Reviews quoted for a thematic question.")
     theme_min_score: float = Field(
-        0.55,
+        0.52,
         description="A review counts as holding a theme when its strength (best sentence score plus "
         "theme_late_weight times its best late-interaction score) is at least this...",
     )

@@ -435,7 +435,13 @@ class Retriever:
         retriever = self._index.as_retriever(similarity_top_k=k, filters=filters.to_llama())
         bundle = QueryBundle(query_str="", embedding=qvec.tolist())
         nodes = retriever.retrieve(bundle)
-        return [(n.node.node_id, float(n.score or 0.0)) for n in nodes]
+        # Chroma ranks the candidates; each one's score is its exact cosine with the query, the same measure
+        # as for a candidate that arrives through another ranking (llama-index reports exp(cosine - 1)).
+        out = []
+        for n in nodes:
+            vec = self.chunk_vecs.get(n.node.node_id)
+            out.append((n.node.node_id, float(vec @ qvec) if vec is not None else float(n.score or 0.0)))
+        return out
 
     @staticmethod
     def _diversify(hits: list[Hit], cap: int) -> list[Hit]:

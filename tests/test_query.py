@@ -6,6 +6,7 @@ import pytest
 
 from core.records import ReviewMeta
 from index.query import review_aliases, strip_review_names
+from index.retrieval import Filters
 
 PH = ReviewMeta("child-p-h", "Child P and Child H", "ph.txt", ("Child P", "Child H"), type="Serious Case Review (SILP)")
 Y = ReviewMeta("child-y", "Child Y", "y.txt", ("Child Y",), type="LCSPR")
@@ -48,7 +49,6 @@ def test_aliases_name_children_id_and_unique_type() -> None:
 
 
 def test_search_under_a_review_filter_drops_its_names(real_engine) -> None:  # type: ignore[no-untyped-def]
-    from index.retrieval import Filters
 
     retriever = real_engine.retriever
     q = retriever.expand("What did the Child P and H review recommend about domestic abuse?", Filters(["child-p-h"]))
@@ -122,7 +122,6 @@ def test_blend_adds_the_second_ranking_at_its_weight() -> None:
 
 
 def test_a_followup_counts_its_own_words(real_engine, real_settings) -> None:  # type: ignore[no-untyped-def]
-    from index.retrieval import Filters
     from service.answer import ExtractiveAnswerer
     from service.conversation import resolve
 
@@ -143,3 +142,16 @@ def test_a_followup_counts_its_own_words(real_engine, real_settings) -> None:  #
 
     assert any("police did not visit" in text for text in top3(0.3))
     assert not any("police did not visit" in text for text in top3(0.0))
+
+
+def test_dense_score_is_the_cosine_however_a_paragraph_was_found(real_engine) -> None:  # type: ignore[no-untyped-def]
+    # Chroma's candidates and those found by keyword or late interaction must share one dense measure,
+    # else a paragraph's score jumps with whether it made Chroma's top k (and the ranking flips between runs).
+    retriever = real_engine.retriever
+    query = "what did the reviews say about fathers and male partners?"
+    qvec = retriever.embed_query(query)
+    hits = retriever.search(query, top_k=30, query_vec=qvec)
+    via_chroma = {cid for cid, _ in retriever.dense_search(qvec, retriever.settings.retrieval.dense_k, Filters())}
+    assert any(h.chunk_id in via_chroma for h in hits) and any(h.chunk_id not in via_chroma for h in hits)
+    for h in hits:
+        assert abs(h.dense - float(retriever.chunk_vecs[h.chunk_id] @ qvec)) < 1e-5
