@@ -56,6 +56,12 @@ class StoreSettings(BaseModel):
     chroma_port: int = Field(8000, description="Chroma server port, used with chroma_host.")
     collection: str = Field("paragraphs", description="Chroma collection holding paragraph chunks.")
     reviews_collection: str = Field("reviews", description="Chroma collection holding review metadata.")
+    ef_search: int = Field(
+        400,
+        ge=1,
+        description="HNSW candidates Chroma explores per dense query. At or above the number of chunks the search "
+        "is exact, so repeatable; Chroma's default (100) missed part of the true top 40 for half the eval questions.",
+    )
 
 
 class ChunkSettings(BaseModel):

@@ -92,6 +92,17 @@ class ReviewStore:
             self.reviews = self.client.get_or_create_collection(s.reviews_collection, embedding_function=None)
         except Exception as exc:
             raise StoreError(f"cannot open Chroma collections: {exc}") from exc
+        self._set_search_breadth(s.ef_search)
+
+    def _set_search_breadth(self, ef_search: int) -> None:
+        """How widely HNSW searches (a query-time setting Chroma lets an existing collection change)."""
+        hnsw = (self.chunks.configuration or {}).get("hnsw") or {}
+        if hnsw.get("ef_search") == ef_search:
+            return
+        try:
+            self.chunks.modify(configuration={"hnsw": {"ef_search": ef_search}})
+        except Exception as exc:  # an older server, say: dense search stays approximate, still works
+            log.warning("cannot set the Chroma collection's ef_search to %d: %s", ef_search, exc)
 
     # -- writing ----------------------------------------------------------
     def reset(self) -> None:

@@ -155,3 +155,20 @@ def test_dense_score_is_the_cosine_however_a_paragraph_was_found(real_engine) ->
     assert any(h.chunk_id in via_chroma for h in hits) and any(h.chunk_id not in via_chroma for h in hits)
     for h in hits:
         assert abs(h.dense - float(retriever.chunk_vecs[h.chunk_id] @ qvec)) < 1e-5
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["what did the reviews say about fathers?", "children missing education", "GP and health visitor liaison",
+     "Claire's Law disclosure", "neglect that goes on for years"],
+)
+def test_dense_search_finds_the_true_nearest_chunks(real_engine, query: str) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    retriever = real_engine.retriever
+    assert retriever.store.chunks.configuration["hnsw"]["ef_search"] == retriever.settings.store.ef_search
+    qvec = retriever.embed_query(query)
+    ids = list(retriever.chunk_vecs)
+    exact = np.stack([retriever.chunk_vecs[i] for i in ids]) @ qvec
+    k = retriever.settings.retrieval.dense_k
+    assert {cid for cid, _ in retriever.dense_search(qvec, k, Filters())} == {ids[i] for i in np.argsort(-exact)[:k]}
