@@ -96,11 +96,10 @@ class ReviewStore:
 
     def _set_search_breadth(self, ef_search: int) -> None:
         """How widely HNSW searches (a query-time setting Chroma lets an existing collection change)."""
-        hnsw = (self.chunks.configuration or {}).get("hnsw") or {}
-        if hnsw.get("ef_search") == ef_search:
-            return
         try:
-            self.chunks.modify(configuration={"hnsw": {"ef_search": ef_search}})
+            hnsw = (self.chunks.configuration or {}).get("hnsw") or {}
+            if hnsw.get("ef_search") != ef_search:
+                self.chunks.modify(configuration={"hnsw": {"ef_search": ef_search}})
         except Exception as exc:  # an older server, say: dense search stays approximate, still works
             log.warning("cannot set the Chroma collection's ef_search to %d: %s", ef_search, exc)
 

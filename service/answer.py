@@ -153,7 +153,7 @@ class ExtractiveAnswerer:
 
         query_words = set(q.terms) | set(tokenize(" ".join(q.expansions)))
         scored = self._score_sentences(hits, qvec, query_words, kind)
-        if kind == "fact" and len(filters.review_ids or []) != 1:
+        if kind == "fact" and len(filters.review_ids or []) != 1 and len(r.reviews) > 1:
             # No one review in focus (none named, none carried from the conversation): the question is about
             # the library, so the answer says which reviews hold it rather than quoting only the top paragraph.
             kind = "across"
