@@ -134,6 +134,13 @@ class AnswerSettings(BaseModel):
         "(see evals/README.md).",
     )
     max_fact_sentences: int = Field(3, ge=1, description="Sentences quoted for a factual question.")
+    followup_own_share: float = Field(
+        0.75,
+        ge=0,
+        le=1,
+        description="A follow-up's answer sentences are matched against a blend of its rewritten query (the "
+        "conversation's topic) and its own words, this share being its own words (dev split, evals/DECISIONS.md).",
+    )
     max_theme_reviews: int = Field(6, ge=1, description="Reviews quoted for a thematic question.")
     theme_min_score: float = Field(
         0.52,

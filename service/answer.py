@@ -152,6 +152,12 @@ class ExtractiveAnswerer:
             return Answer(ABSTAIN_MESSAGE, [], True, query, related)
 
         query_words = set(q.terms) | set(tokenize(" ".join(q.expansions)))
+        share = self.settings.answer.followup_own_share
+        if share > 0 and query.strip() != question.strip():
+            # A follow-up's paragraphs carry the conversation's topic; its sentences answer what it asks now.
+            own = r.embed_query(r.dense_query(r.expand(question, filters)))
+            blended = (1 - share) * qvec + share * own
+            qvec = blended / (np.linalg.norm(blended) or 1.0)
         scored = self._score_sentences(hits, qvec, query_words, kind)
         if kind == "fact" and len(filters.review_ids or []) != 1 and len(r.reviews) > 1:
             # No one review in focus (none named, none carried from the conversation): the question is about

@@ -144,6 +144,29 @@ def test_a_followup_counts_its_own_words(real_engine, real_settings) -> None:  #
     assert not any("police did not visit" in text for text in top3(0.0))
 
 
+def test_a_followups_answer_quotes_what_it_asks(real_engine, real_settings) -> None:  # type: ignore[no-untyped-def]
+    from index.retrieval import Filters
+    from service.answer import ExtractiveAnswerer
+    from service.conversation import resolve
+
+    history = [
+        {"role": "user", "content": "Apart from the school, who actually saw Child Y before they started school?"},
+        {"role": "assistant", "content": "Hardly anyone: a CME officer on the doorstep, and a family support worker."},
+    ]
+    question = "Did the police go round too?"
+    resolved = resolve(question, history, list(real_engine.retriever.reviews.values()))
+
+    def answer(share: float) -> str:
+        settings = real_settings.model_copy(deep=True)
+        settings.answer.followup_own_share = share
+        return ExtractiveAnswerer(real_engine.retriever, settings).answer(
+            question, resolved.query, Filters(resolved.review_ids)
+        ).answer
+
+    assert "police" in answer(0.75).lower()
+    assert "police" not in answer(0.0).lower()
+
+
 def test_dense_score_is_the_cosine_however_a_paragraph_was_found(real_engine) -> None:  # type: ignore[no-untyped-def]
     # Chroma's candidates and those found by keyword or late interaction must share one dense measure,
     # else a paragraph's score jumps with whether it made Chroma's top k (and the ranking flips between runs).
