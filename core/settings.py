@@ -134,6 +134,12 @@ class AnswerSettings(BaseModel):
         "(see evals/README.md).",
     )
     max_fact_sentences: int = Field(3, ge=1, description="Sentences quoted for a factual question.")
+    sentence_late_weight: float = Field(
+        1.0,
+        ge=0,
+        description="How much a paragraph's late-interaction score lifts its sentences when the answer picks "
+        "what to quote (dev split, evals/DECISIONS.md).",
+    )
     followup_own_share: float = Field(
         0.75,
         ge=0,
@@ -143,12 +149,12 @@ class AnswerSettings(BaseModel):
     )
     max_theme_reviews: int = Field(6, ge=1, description="Reviews quoted for a thematic question.")
     theme_min_score: float = Field(
-        0.52,
+        0.65,
         description="A review counts as holding a theme when its strength (best sentence score plus "
         "theme_late_weight times its best late-interaction score) is at least this...",
     )
     theme_margin: float = Field(
-        0.4, description="...and is no further than this below the strongest review's."
+        0.5, description="...and is no further than this below the strongest review's."
     )
     theme_late_weight: float = Field(
         0.5, ge=0, description="Weight of a review's best late-interaction score in its theme strength."

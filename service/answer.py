@@ -169,8 +169,10 @@ class ExtractiveAnswerer:
 
     def _score_sentences(self, hits: list[Hit], qvec: np.ndarray, words: set[str], kind: str) -> list[Scored]:
         out: list[Scored] = []
+        late_weight = self.settings.answer.sentence_late_weight
         for rank, hit in enumerate(hits):
-            para_prior = evidence_score(hit) - 0.01 * rank
+            # A sentence inherits how well its paragraph matches the question: pooled, word by word, and by rank.
+            para_prior = evidence_score(hit) + late_weight * hit.late - 0.01 * rank
             label = hit.paragraph.label
             is_rec = is_recommendation(hit.paragraph)
             for sentence, sim in self.retriever.sentence_scores(qvec, hit.paragraph.review_id, label):
