@@ -121,16 +121,20 @@ def test_blend_adds_the_second_ranking_at_its_weight() -> None:
     assert primary[0].score == 1.0  # the inputs are not changed
 
 
+# A follow-up with a topic of its own ("police") after a question about who saw Child Y.
+SCHOOL_HISTORY = [
+    {"role": "user", "content": "Apart from the school, who actually saw Child Y before they started school?"},
+    {"role": "assistant", "content": "Hardly anyone: a CME officer on the doorstep, and a family support worker."},
+]
+POLICE_FOLLOWUP = "Did the police go round too?"
+
+
 def test_a_followup_counts_its_own_words(real_engine, real_settings) -> None:  # type: ignore[no-untyped-def]
     from service.answer import ExtractiveAnswerer
     from service.conversation import resolve
 
-    history = [
-        {"role": "user", "content": "Apart from the school, who actually saw Child Y before they started school?"},
-        {"role": "assistant", "content": "Hardly anyone: a CME officer on the doorstep, and a family support worker."},
-    ]
-    question = "Did the police go round too?"
-    resolved = resolve(question, history, list(real_engine.retriever.reviews.values()))
+    question = POLICE_FOLLOWUP
+    resolved = resolve(question, SCHOOL_HISTORY, list(real_engine.retriever.reviews.values()))
     assert resolved.review_ids == ["child-y"] and "school" in resolved.query
 
     def top3(weight: float) -> list[str]:
@@ -149,12 +153,8 @@ def test_a_followups_answer_quotes_what_it_asks(real_engine, real_settings) -> N
     from service.answer import ExtractiveAnswerer
     from service.conversation import resolve
 
-    history = [
-        {"role": "user", "content": "Apart from the school, who actually saw Child Y before they started school?"},
-        {"role": "assistant", "content": "Hardly anyone: a CME officer on the doorstep, and a family support worker."},
-    ]
-    question = "Did the police go round too?"
-    resolved = resolve(question, history, list(real_engine.retriever.reviews.values()))
+    question = POLICE_FOLLOWUP
+    resolved = resolve(question, SCHOOL_HISTORY, list(real_engine.retriever.reviews.values()))
 
     def answer(share: float) -> str:
         settings = real_settings.model_copy(deep=True)
