@@ -61,6 +61,11 @@ def spans_reviews(question: str) -> bool:
     return bool(_THEME.search(question))
 
 
+def is_rewritten(question: str, query: str) -> bool:
+    """Whether the query was rewritten from the conversation (a follow-up), not the question as asked."""
+    return query.strip() != question.strip()
+
+
 def cite_label(retriever: Retriever, review_id: str, label: str) -> str:
     return f"[{short_name(retriever, review_id)}, {label_display(label)}]"
 
@@ -129,7 +134,7 @@ class ExtractiveAnswerer:
             query, top_k=top_k, filters=filters, diversify=diversify, query_vec=qvec, recommendations=recommendations
         )
         weight = self.settings.retrieval.followup_own_weight
-        if weight > 0 and hits and query.strip() != question.strip():
+        if weight > 0 and hits and is_rewritten(question, query):
             # A follow-up rewritten with the conversation's topic ("did the police go round too" + the last
             # question's words) also counts what its own words ask for (dev split: evals/DECISIONS.md).
             own = r.search(
@@ -153,7 +158,7 @@ class ExtractiveAnswerer:
 
         query_words = set(q.terms) | set(tokenize(" ".join(q.expansions)))
         share = self.settings.answer.followup_own_share
-        if share > 0 and query.strip() != question.strip():
+        if share > 0 and is_rewritten(question, query):
             # A follow-up's paragraphs carry the conversation's topic; its sentences answer what it asks now.
             own = r.embed_query(r.dense_query(r.expand(question, filters)))
             blended = (1 - share) * qvec + share * own
