@@ -123,12 +123,18 @@ def test_ask_in_a_real_browser_shows_cited_answer(streamlit_url: str, live_serve
             assert shown in card_text, card_text
             assert expected["citations"][0]["review_title"] in card_text
             expect(page.get_by_test_id("stException")).to_have_count(0)
+            # Wait for the run to end (the export buttons come last) as a person would: a click
+            # landing while the script still runs can be dropped, which made this test flaky.
+            export = sidebar.get_by_role("button", name="Download as Word")
+            expect(export).to_be_visible(timeout=WAIT_MS)
+            expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=WAIT_MS)
             first_card.scroll_into_view_if_needed()
             page.wait_for_timeout(500)  # let the last sentences settle before the picture
             page.screenshot(path=str(ARTIFACTS / "browser-answer.png"))
 
             # The whole paragraph, then its neighbours.
             first_card.get_by_text("Whole paragraph").click()
+            expect(first_card.get_by_role("button", name="Show in context")).to_be_visible(timeout=WAIT_MS)
             first_card.get_by_role("button", name="Show in context").click()
             expect(first_card.get_by_role("button", name="Hide context")).to_be_visible(timeout=WAIT_MS)
             fetched = [r for r in live_server.requests if r.path.startswith("/v1/reviews/")]
