@@ -147,6 +147,18 @@ class AnswerSettings(BaseModel):
         description="A follow-up's answer sentences are matched against a blend of its rewritten query (the "
         "conversation's topic) and its own words, this share being its own words (dev split, evals/DECISIONS.md).",
     )
+    type_boost: float = Field(
+        0.1,
+        ge=0,
+        description="Lift for a sentence holding the kind of value the question asks for (an age for 'how old', "
+        "a number for 'how many', a sum, a length of time, a date: service/answer_types.py).",
+    )
+    type_window: int = Field(
+        5,
+        ge=0,
+        description="The answerer abstains when none of its this many best sentences holds the kind of value "
+        "the question asks for; 0 never abstains for this (dev split, evals/DECISIONS.md).",
+    )
     max_theme_reviews: int = Field(6, ge=1, description="Reviews quoted for a thematic question.")
     theme_min_score: float = Field(
         0.65,

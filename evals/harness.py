@@ -373,17 +373,20 @@ def calibrate(settings: Settings, max_false_abstention: float = 0.05, engine: An
     engine = engine or Engine(settings)
     questions = load_questions(split="dev")
     scored: list[tuple[float, bool]] = []
+    regardless: list[bool] = []  # abstains whatever the threshold: no sentence holds the value asked for
     for q in questions:
         resolved = resolve(q.question, q.history, list(engine.retriever.reviews.values()))
-        strength = engine.answerer.strength(q.question, resolved.query, Filters(resolved.review_ids or None))
-        scored.append((strength, q.answerable))
+        args = (q.question, resolved.query, Filters(resolved.review_ids or None))
+        scored.append((engine.answerer.strength(*args), q.answerable))
+        regardless.append(engine.answerer.missing_type(*args) is not None)
     candidates = sorted({round(s, 3) for s, _ in scored})
     n_ans = sum(1 for _, a in scored if a) or 1
     n_un = sum(1 for _, a in scored if not a) or 1
     best = {"threshold": 0.0, "abstention_recall": 0.0, "false_abstention": 0.0}
     for t in candidates:
-        false_abst = sum(1 for s, a in scored if a and s < t) / n_ans
-        recall = sum(1 for s, a in scored if not a and s < t) / n_un
+        abstains = [s < t or r for (s, _), r in zip(scored, regardless, strict=True)]
+        false_abst = sum(1 for (_, a), x in zip(scored, abstains, strict=True) if a and x) / n_ans
+        recall = sum(1 for (_, a), x in zip(scored, abstains, strict=True) if not a and x) / n_un
         if false_abst <= max_false_abstention and recall >= best["abstention_recall"]:
             best = {"threshold": t, "abstention_recall": round(recall, 4), "false_abstention": round(false_abst, 4)}
     best["scores"] = sorted(scored)  # type: ignore[assignment]

@@ -20,6 +20,7 @@ from core.records import Answer, Citation, label_display
 from core.settings import Settings
 from index.keyword import tokenize
 from index.retrieval import ExpandedQuery, Filters, Hit, Retriever, is_recommendation
+from service.answer_types import AnswerType, expected_type
 
 log = logging.getLogger(__name__)
 
@@ -147,23 +148,28 @@ class ExtractiveAnswerer:
         _, q, qvec, hits = self.retrieve(question, query, filters)
         return evidence_strength(self.retriever, q.terms, hits, qvec)
 
+    def missing_type(self, question: str, query: str, filters: Filters) -> str | None:
+        """The kind of value the question asks for ("how many": a number) when none of the best sentences
+        holds one, so the answerer abstains whatever its evidence threshold; None otherwise."""
+        kind, q, qvec, hits = self.retrieve(question, query, filters)
+        if not hits:
+            return None
+        wanted, scored = self._sentences(question, query, filters, kind, q, qvec, hits)
+        return wanted.name if wanted and self._lacks(wanted, scored) else None
+
     def answer(self, question: str, query: str, filters: Filters) -> Answer:
         r = self.retriever
         kind, q, qvec, hits = self.retrieve(question, query, filters)
         if not hits:
             return Answer(ABSTAIN_MESSAGE, [], True, query, [])
+        related = [self.citation(h, None) for h in hits[:3]]
         if evidence_strength(r, q.terms, hits, qvec) < self.settings.answer.abstain_threshold:
-            related = [self.citation(h, None) for h in hits[:3]]
             return Answer(ABSTAIN_MESSAGE, [], True, query, related)
-
-        query_words = set(q.terms) | set(tokenize(" ".join(q.expansions)))
-        share = self.settings.answer.followup_own_share
-        if share > 0 and is_rewritten(question, query):
-            # A follow-up's paragraphs carry the conversation's topic; its sentences answer what it asks now.
-            own = r.embed_query(r.dense_query(r.expand(question, filters)))
-            blended = (1 - share) * qvec + share * own
-            qvec = blended / (np.linalg.norm(blended) or 1.0)
-        scored = self._score_sentences(hits, qvec, query_words, kind)
+        wanted, scored = self._sentences(question, query, filters, kind, q, qvec, hits)
+        if wanted and self._lacks(wanted, scored):
+            # "How many...?" answered by sentences with no number in them is not an answer.
+            log.debug("no %s among the best sentences: abstaining", wanted.name)
+            return Answer(ABSTAIN_MESSAGE, [], True, query, related)
         if kind == "fact" and len(filters.review_ids or []) != 1 and len(r.reviews) > 1:
             # No one review in focus (none named, none carried from the conversation): the question is about
             # the library, so the answer says which reviews hold it rather than quoting only the top paragraph.
@@ -172,9 +178,32 @@ class ExtractiveAnswerer:
             return self._fact(scored, query)
         return self._theme(scored, query, kind)
 
-    def _score_sentences(self, hits: list[Hit], qvec: np.ndarray, words: set[str], kind: str) -> list[Scored]:
+    def _sentences(
+        self, question: str, query: str, filters: Filters, kind: str, q: ExpandedQuery, qvec: np.ndarray,
+        hits: list[Hit],
+    ) -> tuple[AnswerType | None, list[Scored]]:
+        """The kind of value the question asks for, if any, and the candidate sentences best first."""
+        r = self.retriever
+        query_words = set(q.terms) | set(tokenize(" ".join(q.expansions)))
+        share = self.settings.answer.followup_own_share
+        if share > 0 and is_rewritten(question, query):
+            # A follow-up's paragraphs carry the conversation's topic; its sentences answer what it asks now.
+            own = r.embed_query(r.dense_query(r.expand(question, filters)))
+            blended = (1 - share) * qvec + share * own
+            qvec = blended / (np.linalg.norm(blended) or 1.0)
+        wanted = expected_type(question)  # what the question asks now, a follow-up included
+        return wanted, self._score_sentences(hits, qvec, query_words, kind, wanted)
+
+    def _lacks(self, wanted: AnswerType, scored: list[Scored]) -> bool:
+        window = self.settings.answer.type_window
+        return bool(window) and not any(wanted.holds(s.sentence) for s in scored[:window])
+
+    def _score_sentences(
+        self, hits: list[Hit], qvec: np.ndarray, words: set[str], kind: str, wanted: AnswerType | None = None
+    ) -> list[Scored]:
         out: list[Scored] = []
         late_weight = self.settings.answer.sentence_late_weight
+        type_boost = self.settings.answer.type_boost
         for rank, hit in enumerate(hits):
             # A sentence inherits how well its paragraph matches the question: pooled, word by word, and by rank.
             para_prior = evidence_score(hit) + late_weight * hit.late - 0.01 * rank
@@ -187,6 +216,8 @@ class ExtractiveAnswerer:
                 score = 0.5 * sim + 0.3 * para_prior + 0.2 * min(1.0, overlap * 2)
                 if kind == "recommendation":
                     score += 0.15 if is_rec else -0.05
+                if wanted and wanted.holds(sentence):
+                    score += type_boost
                 out.append(Scored(hit, sentence, score))
         out.sort(key=lambda s: -s.score)
         return out

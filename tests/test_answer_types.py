@@ -1,0 +1,98 @@
+"""The kind of value a question asks for: sentences holding one are preferred; none at all means abstaining."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.settings import Settings
+from index.retrieval import Filters
+from service.answer_types import expected_type
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("How old was Child Y when they started school?", "age"),
+        ("At what age can a child be left home alone?", "age"),
+        ("How much money did the family owe?", "money"),
+        ("How much did the new service cost?", "money"),
+        ("How long was the child in foster care?", "duration"),
+        ("For how many years was nobody seeing the child?", "duration"),
+        ("How many police incidents involved mum?", "count"),
+        ("On what date did the attack happen?", "date"),
+        ("Which year was the review published?", "date"),
+    ],
+)
+def test_questions_that_ask_for_a_value(question: str, name: str) -> None:
+    wanted = expected_type(question)
+    assert wanted is not None and wanted.name == name
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did reviews say about fathers?",
+        "How did the health visitor find out?",
+        "How much did the family's housing problems matter?",  # "how much" without a sum
+        "When did someone finally do a proper assessment?",  # answered by events as often as by dates
+        "Who picked up on the neglect?",
+    ],
+)
+def test_questions_that_ask_for_no_particular_value(question: str) -> None:
+    assert expected_type(question) is None
+
+
+def test_what_holds_each_kind_of_value() -> None:
+    def holds(question: str, sentence: str) -> bool:
+        wanted = expected_type(question)
+        assert wanted is not None
+        return wanted.holds(sentence)
+
+    assert holds("How old was she?", "By then Child Y was nearly seven years old.")
+    assert holds("How old was she?", "This case involved a 6 week old child.")
+    assert not holds("How old was she?", "She started school in October 2020.")
+    assert holds("How many incidents?", "There had been 73 recorded incidents.")
+    assert holds("How many partners?", "Mother had nine known partners.")
+    assert not holds("How many incidents?", "He was known to police from 2001 onwards.")  # a year is not a count
+    assert holds("How long did it take?", "It was seven weeks after the first visit.")
+    assert not holds("How long did it take?", "There was a long delay.")
+    assert holds("How much money was owed?", "Rent arrears of £1,200 had built up.")
+    assert not holds("How much money was owed?", "The family had 3 children.")
+    assert holds("What month was it?", "The strategy meeting was held in March.")
+
+
+def _answer(engine, settings: Settings, question: str, **answer: float):  # type: ignore[no-untyped-def]
+    """The extractive answer under these answer settings, with the review(s) the question names in focus."""
+    from service.answer import ExtractiveAnswerer
+    from service.conversation import resolve
+
+    s = settings.model_copy(deep=True)
+    for key, value in answer.items():
+        setattr(s.answer, key, value)
+    resolved = resolve(question, [], list(engine.retriever.reviews.values()))
+    return ExtractiveAnswerer(engine.retriever, s).answer(question, resolved.query, Filters(resolved.review_ids))
+
+
+def test_no_sentence_holding_the_value_asked_for_means_abstaining(real_engine, real_settings) -> None:  # type: ignore[no-untyped-def]
+    # The reviews say Child O's mother was stabbed by her partner, never in which month.
+    question = "In which month was Child O's mother attacked by her partner?"
+    checked = _answer(real_engine, real_settings, question, type_window=5)
+    assert checked.abstained and not checked.citations
+    assert any("stabbed" in c.text for c in checked.related)  # the closest paragraphs are still offered
+    unchecked = _answer(real_engine, real_settings, question, type_window=0)
+    assert not unchecked.abstained and "stabbed" in unchecked.answer
+
+
+def test_a_sentence_holding_the_value_is_quoted(real_engine, real_settings) -> None:  # type: ignore[no-untyped-def]
+    question = "How old was Emily when she was injured?"
+    answer = _answer(real_engine, real_settings, question, type_window=5)
+    assert not answer.abstained and "6 week old" in answer.answer
+
+
+def test_sentences_holding_the_value_are_preferred(real_engine, real_settings) -> None:  # type: ignore[no-untyped-def]
+    question = (
+        "How long after the police and social care first visited Child Y was the initial child protection "
+        "conference held?"
+    )
+    assert "seven weeks" in _answer(real_engine, real_settings, question, type_boost=0.1).answer
+    assert "seven weeks" not in _answer(real_engine, real_settings, question, type_boost=0.0).answer
