@@ -155,7 +155,7 @@ class ExtractiveAnswerer:
         if not hits:
             return None
         wanted, scored = self._sentences(question, query, filters, kind, q, qvec, hits)
-        return wanted.name if wanted and self._lacks(wanted, scored) else None
+        return wanted.name if wanted and self._lacks(question, wanted, scored) else None
 
     def answer(self, question: str, query: str, filters: Filters) -> Answer:
         r = self.retriever
@@ -166,7 +166,7 @@ class ExtractiveAnswerer:
         if evidence_strength(r, q.terms, hits, qvec) < self.settings.answer.abstain_threshold:
             return Answer(ABSTAIN_MESSAGE, [], True, query, related)
         wanted, scored = self._sentences(question, query, filters, kind, q, qvec, hits)
-        if wanted and self._lacks(wanted, scored):
+        if wanted and self._lacks(question, wanted, scored):
             # "How many...?" answered by sentences with no number in them is not an answer.
             log.debug("no %s among the best sentences: abstaining", wanted.name)
             return Answer(ABSTAIN_MESSAGE, [], True, query, related)
@@ -192,14 +192,20 @@ class ExtractiveAnswerer:
             blended = (1 - share) * qvec + share * own
             qvec = blended / (np.linalg.norm(blended) or 1.0)
         wanted = expected_type(question)  # what the question asks now, a follow-up included
-        return wanted, self._score_sentences(hits, qvec, query_words, kind, wanted)
+        return wanted, self._score_sentences(question, hits, qvec, query_words, kind, wanted)
 
-    def _lacks(self, wanted: AnswerType, scored: list[Scored]) -> bool:
+    def _lacks(self, question: str, wanted: AnswerType, scored: list[Scored]) -> bool:
         window = self.settings.answer.type_window
-        return bool(window) and not any(wanted.holds(s.sentence) for s in scored[:window])
+        return bool(window) and not any(wanted.holds(s.sentence, question) for s in scored[:window])
 
     def _score_sentences(
-        self, hits: list[Hit], qvec: np.ndarray, words: set[str], kind: str, wanted: AnswerType | None = None
+        self,
+        question: str,
+        hits: list[Hit],
+        qvec: np.ndarray,
+        words: set[str],
+        kind: str,
+        wanted: AnswerType | None = None,
     ) -> list[Scored]:
         out: list[Scored] = []
         late_weight = self.settings.answer.sentence_late_weight
@@ -216,7 +222,7 @@ class ExtractiveAnswerer:
                 score = 0.5 * sim + 0.3 * para_prior + 0.2 * min(1.0, overlap * 2)
                 if kind == "recommendation":
                     score += 0.15 if is_rec else -0.05
-                if wanted and wanted.holds(sentence):
+                if wanted and wanted.holds(sentence, question):
                     score += type_boost
                 out.append(Scored(hit, sentence, score))
         out.sort(key=lambda s: -s.score)

@@ -29,8 +29,11 @@ class AnswerType:
     asks: re.Pattern[str]  # the question asks for this type
     held: re.Pattern[str]  # a sentence holds a value of this type
 
-    def holds(self, sentence: str) -> bool:
-        return bool(self.held.search(sentence))
+    def holds(self, sentence: str, question: str = "") -> bool:
+        """Whether the sentence holds a value of this type that the question does not already give
+        ("how many children in 2019/20" is not answered by a sentence whose only number is 2019/20)."""
+        asked = question.lower()
+        return any(m.group(0).lower() not in asked for m in self.held.finditer(sentence))
 
 
 # Most specific first: "how old" before "how many", "how much money" before nothing at all.

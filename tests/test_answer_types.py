@@ -61,6 +61,14 @@ def test_what_holds_each_kind_of_value() -> None:
     assert holds("What month was it?", "The strategy meeting was held in March.")
 
 
+def test_a_value_the_question_already_gives_is_not_an_answer() -> None:
+    question = "How many children were missed for school attendance orders in 2019/20?"
+    wanted = expected_type(question)
+    assert wanted is not None
+    assert not wanted.holds("In 2019/20 the service reviewed how it tracks children.", question)
+    assert wanted.holds("In 2019/20, 14 children were missed.", question)
+
+
 def _answer(engine, settings: Settings, question: str, **answer: float):  # type: ignore[no-untyped-def]
     """The extractive answer under these answer settings, with the review(s) the question names in focus."""
     from service.answer import ExtractiveAnswerer

@@ -56,7 +56,8 @@ def test_gate_fails_when_retrieval_regresses(real_settings: Settings, real_engin
 
 def test_gate_fails_when_abstention_regresses(real_settings: Settings, real_engine) -> None:  # type: ignore[no-untyped-def]
     never = real_settings.model_copy(deep=True)
-    never.answer.abstain_threshold = 0.0  # never abstains
+    never.answer.abstain_threshold = 0.0  # never abstains: not on weak evidence...
+    never.answer.type_window = 0  # ...nor when no sentence holds the kind of value asked for
     always = real_settings.model_copy(deep=True)
     always.answer.abstain_threshold = 5.0  # always abstains
     for settings, figure in ((never, "answers.abstention_recall"), (always, "answers.false_abstention")):
