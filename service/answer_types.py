@@ -61,7 +61,12 @@ TYPES = (
         re.compile(r"\bhow long\b|\bfor how many (?:years|months|weeks|days)\b", re.I),
         re.compile(rf"\b{_NUMBER}[- ]{_UNIT}\b|\b{_MONTH}\b|\b{_YEAR}\b", re.I),
     ),
-    AnswerType("count", re.compile(r"\bhow many\b", re.I), re.compile(rf"\b{_NUMBER}\b", re.I)),
+    AnswerType(
+        "count",
+        # "How many reviews/cases..." is answered by the grouped answer's count of reviews, not by a sentence.
+        re.compile(r"\bhow many\b(?!\s+(?:of\s+)?(?:the\s+|these\s+|those\s+)?(?:reviews|cases|reports)\b)", re.I),
+        re.compile(rf"\b{_NUMBER}\b", re.I),
+    ),
     AnswerType(
         "date",
         re.compile(r"\b(?:what|which|on what) (?:date|day|month|year)\b|\bwhen exactly\b", re.I),
