@@ -13,14 +13,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_YEAR = r"(?:19|20)\d\d"
+# A number, not a year ("2014"), a date's day ("20 March") or part of a name ("Covid-19").
 _NUMBER = (
-    r"(?:(?!(?:19|20)\d\d\b)\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
-    r"a (?:few|couple of)|several|dozens?)"
+    rf"(?:(?<![A-Za-z]-)(?!{_YEAR}\b)\d[\d,.]*(?!\s+{_MONTH})|one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|"
+    r"sixty|seventy|eighty|ninety|hundred|a (?:few|couple of)|several|dozens?)"
 )
 _UNIT = r"(?:years?|months?|weeks?|days?|hours?|minutes?)"
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-_YEAR = r"(?:19|20)\d\d"  # a year is a date, not a count (_NUMBER leaves years out)
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,10 @@ class AnswerType:
         """Whether the sentence holds a value of this type that the question does not already give
         ("how many children in 2019/20" is not answered by a sentence whose only number is 2019/20)."""
         asked = question.lower()
-        return any(m.group(0).lower() not in asked for m in self.held.finditer(sentence))
+        return any(
+            not re.search(rf"(?<!\w){re.escape(m.group(0).lower())}(?!\w)", asked)  # a whole value, not "4" in "2014"
+            for m in self.held.finditer(sentence)
+        )
 
 
 # Most specific first: "how old" before "how many", "how much money" before nothing at all.

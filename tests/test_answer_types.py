@@ -56,6 +56,7 @@ def test_what_holds_each_kind_of_value() -> None:
     assert holds("How many incidents?", "There had been 73 recorded incidents.")
     assert holds("How many partners?", "Mother had nine known partners.")
     assert not holds("How many incidents?", "He was known to police from 2001 onwards.")  # a year is not a count
+    assert not holds("How many incidents?", "Schools closed on 20 March due to the COVID-19 pandemic.")  # nor a date
     assert holds("How long did it take?", "It was seven weeks after the first visit.")
     assert not holds("How long did it take?", "There was a long delay.")
     assert holds("How much money was owed?", "Rent arrears of £1,200 had built up.")
@@ -69,6 +70,8 @@ def test_a_value_the_question_already_gives_is_not_an_answer() -> None:
     assert wanted is not None
     assert not wanted.holds("In 2019/20 the service reviewed how it tracks children.", question)
     assert wanted.holds("In 2019/20, 14 children were missed.", question)
+    in_2014 = "How many partners did mum have by 2014?"
+    assert expected_type(in_2014).holds("She had 4 partners.", in_2014)  # type: ignore[union-attr]  # not the 4 of 2014
 
 
 def _answer(engine, settings: Settings, question: str, **answer: float):  # type: ignore[no-untyped-def]
