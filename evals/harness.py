@@ -376,9 +376,9 @@ def calibrate(settings: Settings, max_false_abstention: float = 0.05, engine: An
     regardless: list[bool] = []  # abstains whatever the threshold: no sentence holds the value asked for
     for q in questions:
         resolved = resolve(q.question, q.history, list(engine.retriever.reviews.values()))
-        args = (q.question, resolved.query, Filters(resolved.review_ids or None))
-        scored.append((engine.answerer.strength(*args), q.answerable))
-        regardless.append(engine.answerer.missing_type(*args) is not None)
+        strength, missing = engine.answerer.assess(q.question, resolved.query, Filters(resolved.review_ids or None))
+        scored.append((strength, q.answerable))
+        regardless.append(missing is not None)
     candidates = sorted({round(s, 3) for s, _ in scored})
     n_ans = sum(1 for _, a in scored if a) or 1
     n_un = sum(1 for _, a in scored if not a) or 1

@@ -144,32 +144,28 @@ class ExtractiveAnswerer:
             hits = blend(hits, own, weight)[:top_k]
         return kind, q, qvec, hits
 
-    def strength(self, question: str, query: str, filters: Filters) -> float:
-        _, q, qvec, hits = self.retrieve(question, query, filters)
-        return evidence_strength(self.retriever, q.terms, hits, qvec)
-
-    def missing_type(self, question: str, query: str, filters: Filters) -> str | None:
-        """The kind of value the question asks for ("how many": a number) when none of the best sentences
-        holds one, so the answerer abstains whatever its evidence threshold; None otherwise."""
+    def assess(self, question: str, query: str, filters: Filters) -> tuple[float, str | None]:
+        """For calibration: the evidence strength, and the kind of value the question asks for ("how many":
+        a number) when none of the best sentences holds one, so the answerer abstains whatever its threshold."""
         kind, q, qvec, hits = self.retrieve(question, query, filters)
+        strength = evidence_strength(self.retriever, q.terms, hits, qvec)
         if not hits:
-            return None
+            return strength, None
         wanted, scored = self._sentences(question, query, filters, kind, q, qvec, hits)
-        return wanted.name if wanted and self._lacks(question, wanted, scored) else None
+        return strength, wanted.name if wanted and self._lacks(question, wanted, scored) else None
 
     def answer(self, question: str, query: str, filters: Filters) -> Answer:
         r = self.retriever
         kind, q, qvec, hits = self.retrieve(question, query, filters)
         if not hits:
             return Answer(ABSTAIN_MESSAGE, [], True, query, [])
-        related = [self.citation(h, None) for h in hits[:3]]
         if evidence_strength(r, q.terms, hits, qvec) < self.settings.answer.abstain_threshold:
-            return Answer(ABSTAIN_MESSAGE, [], True, query, related)
+            return self._abstain(query, hits)
         wanted, scored = self._sentences(question, query, filters, kind, q, qvec, hits)
         if wanted and self._lacks(question, wanted, scored):
             # "How many...?" answered by sentences with no number in them is not an answer.
             log.debug("no %s among the best sentences: abstaining", wanted.name)
-            return Answer(ABSTAIN_MESSAGE, [], True, query, related)
+            return self._abstain(query, hits)
         if kind == "fact" and len(filters.review_ids or []) != 1 and len(r.reviews) > 1:
             # No one review in focus (none named, none carried from the conversation): the question is about
             # the library, so the answer says which reviews hold it rather than quoting only the top paragraph.
@@ -177,6 +173,10 @@ class ExtractiveAnswerer:
         if kind == "fact":
             return self._fact(scored, query)
         return self._theme(scored, query, kind)
+
+    def _abstain(self, query: str, hits: list[Hit]) -> Answer:
+        """No answer, with the closest paragraphs offered as "may be related"."""
+        return Answer(ABSTAIN_MESSAGE, [], True, query, [self.citation(h, None) for h in hits[:3]])
 
     def _sentences(
         self, question: str, query: str, filters: Filters, kind: str, q: ExpandedQuery, qvec: np.ndarray,

@@ -49,7 +49,6 @@ def test_aliases_name_children_id_and_unique_type() -> None:
 
 
 def test_search_under_a_review_filter_drops_its_names(real_engine) -> None:  # type: ignore[no-untyped-def]
-
     retriever = real_engine.retriever
     q = retriever.expand("What did the Child P and H review recommend about domestic abuse?", Filters(["child-p-h"]))
     assert q.text == "What did the review recommend about domestic abuse"
@@ -149,7 +148,6 @@ def test_a_followup_counts_its_own_words(real_engine, real_settings) -> None:  #
 
 
 def test_a_followups_answer_quotes_what_it_asks(real_engine, real_settings) -> None:  # type: ignore[no-untyped-def]
-    from index.retrieval import Filters
     from service.answer import ExtractiveAnswerer
     from service.conversation import resolve
 
