@@ -49,6 +49,18 @@ class Scored:
     score: float
 
 
+@dataclass
+class Evidence:
+    """What an answer is written from: the question's kind ("fact", "across", "theme", "recommendation"),
+    the query that ran, its vector, the candidate paragraphs and their sentences, best first."""
+
+    kind: str
+    query: str
+    qvec: np.ndarray
+    hits: list[Hit]
+    scored: list[Scored]
+
+
 def question_kind(question: str) -> str:
     if _RECOMMEND.search(question):
         return "recommendation"
@@ -154,27 +166,38 @@ class ExtractiveAnswerer:
         wanted, scored = self._sentences(question, query, filters, kind, q, qvec, hits)
         return strength, wanted.name if wanted and self._lacks(question, wanted, scored) else None
 
-    def answer(self, question: str, query: str, filters: Filters) -> Answer:
+    def gather(self, question: str, query: str, filters: Filters) -> Evidence | Answer:
+        """The evidence an answer is written from, or the abstention when there is none worth quoting.
+
+        Both answerers start here, so the generative one abstains whenever the extractive one would."""
         r = self.retriever
         kind, q, qvec, hits = self.retrieve(question, query, filters)
         if not hits:
             return Answer(ABSTAIN_MESSAGE, [], True, query, [])
         if evidence_strength(r, q.terms, hits, qvec) < self.settings.answer.abstain_threshold:
-            return self._abstain(query, hits)
+            return self.abstain(query, hits)
         wanted, scored = self._sentences(question, query, filters, kind, q, qvec, hits)
         if wanted and self._lacks(question, wanted, scored):
             # "How many...?" answered by sentences with no number in them is not an answer.
             log.debug("no %s among the best sentences: abstaining", wanted.name)
-            return self._abstain(query, hits)
+            return self.abstain(query, hits)
         if kind == "fact" and len(filters.review_ids or []) != 1 and len(r.reviews) > 1:
             # No one review in focus (none named, none carried from the conversation): the question is about
             # the library, so the answer says which reviews hold it rather than quoting only the top paragraph.
             kind = "across"
-        if kind == "fact":
-            return self._fact(scored, query)
-        return self._theme(scored, query, kind)
+        return Evidence(kind, query, qvec, hits, scored)
 
-    def _abstain(self, query: str, hits: list[Hit]) -> Answer:
+    def answer(self, question: str, query: str, filters: Filters) -> Answer:
+        evidence = self.gather(question, query, filters)
+        return evidence if isinstance(evidence, Answer) else self.compose(evidence)
+
+    def compose(self, evidence: Evidence) -> Answer:
+        """The extractive answer from gathered evidence: quoted sentences, grouped by review across the library."""
+        if evidence.kind == "fact":
+            return self._fact(evidence.scored, evidence.query)
+        return self._theme(evidence.scored, evidence.query, evidence.kind)
+
+    def abstain(self, query: str, hits: list[Hit]) -> Answer:
         """No answer, with the closest paragraphs offered as "may be related"."""
         return Answer(ABSTAIN_MESSAGE, [], True, query, [self.citation(h, None) for h in hits[:3]])
 

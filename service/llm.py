@@ -4,7 +4,8 @@ The model sees the top paragraphs numbered [1]..[N] and must cite them. Only rep
 sentences carrying a valid citation are kept; each cited paragraph's quote is the
 paragraph's own sentence closest to what the model wrote, so quotes stay verbatim.
 Whenever the model fails, times out or cites nothing usable, the extractive answer
-is returned instead.
+is returned instead; when it says the paragraphs don't answer the question, the
+answer abstains, offering those paragraphs as "may be related".
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from core.records import Answer, Citation, label_display
 from core.settings import Settings
 from index.keyword import tokenize
 from index.retrieval import Filters, Hit, Retriever, split_sentences
-from service.answer import ExtractiveAnswerer, cite_label, evidence_strength, short_name
+from service.answer import ExtractiveAnswerer, cite_label, short_name
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,14 @@ _CITE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 # Citations written after the full stop ("... fathers. [2]") move before it.
 _CITE_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+# A reply saying the paragraphs don't answer: "I cannot answer that from these reviews", "they do not mention...".
+_DECLINE = re.compile(
+    r"\b(?:cannot|can't|can not|unable to|not able to)\s+(?:be\s+)?(?:answer|find|tell|determine|say|confirm)"
+    r"|\b(?:don't|doesn't|do not|does not)\s+(?:answer|contain|mention|say|state|cover|include|give|provide|specify)"
+    r"|\bno (?:information|mention|details?|evidence|record)\b"
+    r"|\bnot (?:mentioned|stated|given|covered|specified|provided|recorded|addressed)\b",
+    re.I,
+)
 
 
 @dataclass
@@ -67,10 +76,10 @@ class LLMAnswerer:
         )
 
     def answer(self, question: str, query: str, filters: Filters) -> Answer:
-        _, q, qvec, hits = self.fallback.retrieve(question, query, filters)
-        if not hits or evidence_strength(self.retriever, q.terms, hits, qvec) < self.settings.answer.abstain_threshold:
-            return self.fallback.answer(question, query, filters)  # abstains, with "may be related" paragraphs
-        top = hits[:MAX_PARAGRAPHS]
+        evidence = self.fallback.gather(question, query, filters)
+        if isinstance(evidence, Answer):
+            return evidence  # weak evidence: abstains, with "may be related" paragraphs, without asking the model
+        top = evidence.hits[:MAX_PARAGRAPHS]
         messages = [
             ChatMessage(role=MessageRole.SYSTEM, content=SYSTEM_PROMPT),
             ChatMessage(role=MessageRole.USER, content=self.prompt(question, query, top)),
@@ -85,12 +94,16 @@ class LLMAnswerer:
                 type(exc).__name__,
                 exc,
             )
-            return self.fallback.answer(question, query, filters)
+            return self.fallback.compose(evidence)
         kept = keep_cited(reply, len(top))
         if not kept:
+            if declines(reply):
+                # The model read the paragraphs and found no answer: quoting them anyway would overrule it.
+                log.info("LLM found no answer in the paragraphs; abstaining")
+                return self.fallback.abstain(query, evidence.hits)
             log.warning("LLM reply had no sentence with a valid citation; using the extractive answer")
-            return self.fallback.answer(question, query, filters)
-        return self._compose(kept, top, qvec, query)
+            return self.fallback.compose(evidence)
+        return self._compose(kept, top, evidence.qvec, query)
 
     def prompt(self, question: str, query: str, hits: list[Hit]) -> str:
         """The user message: numbered paragraphs, then the question."""
@@ -135,6 +148,11 @@ class LLMAnswerer:
             if score > best_score:
                 best, best_score = sentence, score
         return best
+
+
+def declines(reply: str) -> bool:
+    """Whether a reply says the paragraphs don't answer the question (as the system prompt asks it to)."""
+    return bool(_DECLINE.search(reply))
 
 
 def keep_cited(reply: str, n_paragraphs: int) -> list[_Kept]:

@@ -28,7 +28,7 @@ from core.records import Answer, label_display
 from core.settings import REPO_ROOT, Settings, get_settings
 from index.retrieval import Filters
 from service.app import Engine
-from service.llm import LLMAnswerer, keep_cited
+from service.llm import LLMAnswerer, declines, keep_cited
 
 QUESTION = "what did the reviews say about fathers?"
 TIMEOUT_S = 2.0
@@ -68,6 +68,8 @@ def _fake_app(fake: FakeLLM) -> FastAPI:
                 "The reviews found that fathers were often not involved in assessments [1]. "
                 f"Practitioners rarely sought the views of male carers.[2] {UNCITED}"
             )
+        elif fake.mode == "decline":
+            content = "I cannot answer that from these reviews: the paragraphs do not mention it."
         elif fake.mode == "invalid":
             content = "Fathers were overlooked by every agency [9]. Nobody asked about them [0]."
         elif fake.mode == "slow":
@@ -222,6 +224,36 @@ def test_abstains_without_calling_the_llm(data_dir: Path, fake_llm: FakeLLM) -> 
     answer = engine.ask(QUESTION, [], Filters())
     assert answer.abstained and not answer.citations and answer.related
     assert fake_llm.requests == []
+
+
+def test_a_declining_reply_abstains(llm_engine: Engine, fake_llm: FakeLLM) -> None:
+    # The model read the paragraphs and found no answer: the extractive answer must not overrule it.
+    fake_llm.mode = "decline"
+    answer = llm_engine.ask(QUESTION, [], Filters())
+    assert len(fake_llm.requests) == 1
+    assert answer.abstained and not answer.citations
+    assert answer.related and all(c.quote is None for c in answer.related)
+
+
+def test_value_missing_from_the_evidence_abstains_without_calling_the_llm(
+    llm_engine: Engine, fake_llm: FakeLLM
+) -> None:
+    # No review states a sum of money, so no sentence can answer "how much money": the same rule as extractive.
+    answer = llm_engine.ask("How much money did the fathers in these reviews owe?", [], Filters())
+    assert answer.abstained and not answer.citations and answer.related
+    assert fake_llm.requests == []
+
+
+def test_declines_recognises_a_reply_without_an_answer() -> None:
+    for reply in (
+        "I cannot answer this from these reviews.",
+        "The paragraphs don't mention when the attack happened.",
+        "There is no information about the sentence length.",
+        "This is not stated in the paragraphs provided.",
+    ):
+        assert declines(reply), reply
+    for reply in ("Fathers were often overlooked.", "The mother did not attend the conference."):
+        assert not declines(reply), reply
 
 
 def test_keep_cited_parses_citation_forms() -> None:
