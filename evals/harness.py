@@ -365,7 +365,8 @@ def run_eval(settings: Settings, split: str = "test", baselines: bool = True, en
 
 # -- calibration -----------------------------------------------------------------------------------
 def calibrate(settings: Settings, max_false_abstention: float = 0.05, engine: Any = None) -> dict[str, Any]:
-    """Pick the abstention threshold on the dev split: most unanswerables caught within the false-abstention cap."""
+    """Pick the abstention threshold on the dev split: most unanswerables caught within the false-abstention cap,
+    and of the thresholds catching as many, the lowest (fewest answerable questions turned away)."""
     from index.retrieval import Filters
     from service.app import Engine
     from service.conversation import resolve
@@ -383,11 +384,14 @@ def calibrate(settings: Settings, max_false_abstention: float = 0.05, engine: An
     n_ans = sum(1 for _, a in scored if a) or 1
     n_un = sum(1 for _, a in scored if not a) or 1
     best = {"threshold": 0.0, "abstention_recall": 0.0, "false_abstention": 0.0}
+    best_recall = 0.0
     for t in candidates:
         abstains = [s < t or r for (s, _), r in zip(scored, regardless, strict=True)]
         false_abst = sum(1 for (_, a), x in zip(scored, abstains, strict=True) if a and x) / n_ans
         recall = sum(1 for (_, a), x in zip(scored, abstains, strict=True) if not a and x) / n_un
-        if false_abst <= max_false_abstention and recall >= best["abstention_recall"]:
+        # Thresholds rise: the first to reach a recall has the fewest false abstentions for it.
+        if false_abst <= max_false_abstention and recall > best_recall:
+            best_recall = recall
             best = {"threshold": t, "abstention_recall": round(recall, 4), "false_abstention": round(false_abst, 4)}
     best["scores"] = sorted(scored)  # type: ignore[assignment]
     return best

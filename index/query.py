@@ -48,6 +48,8 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("school", "schools", "education", "teacher", "teachers", "designated safeguarding lead"),
     ("recommendation", "recommendations", "recommend", "recommended", "actions", "what should change",
      "learning point"),
+    ("mash", "multi-agency safeguarding hub", "multi agency safeguarding hub", "children's hub", "front door",
+     "single point of access", "first response"),
     ("assessment", "assessments", "assess", "assessing"),
     ("child protection plan", "cp plan", "child protection", "icpc", "initial child protection conference",
      "core group"),

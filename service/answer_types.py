@@ -5,13 +5,20 @@ each want a sentence holding an age, a length of time, a number, a sum or a date
 sentences that hold one and abstains when none of its best candidates does: a sentence about the right
 topic with no number in it does not answer "how many".
 
+A count must also count what was asked about: "how many core group meetings" is answered by a number
+near "meetings" (or "core", "group"), not by any number in a sentence about core groups.
+
 Questions without such a wh-phrase (most of them) have no expected type and are not affected.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from index.keyword import STOPWORDS, tokenize
+from index.query import SYNONYM_GROUPS
 
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 _YEAR = r"(?:19|20)\d\d"
@@ -22,6 +29,39 @@ _NUMBER = (
     r"sixty|seventy|eighty|ninety|hundred|a (?:few|couple of)|several|dozens?)"
 )
 _UNIT = r"(?:years?|months?|weeks?|days?|hours?|minutes?)"
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
+# Words that count occurrences, not things: any number near anything answers "how many times".
+_GENERIC = frozenset(tokenize("times occasions people person different separate individual"))
+# How far (in words) a number may sit from the word naming what it counts: "9 known partners",
+# "women (it was estimated about 300 per annum)".
+_NEAR = 6
+# Nouns a question counts in other words than the reviews: "kids" for children, plurals that don't stem.
+_SAME_NOUN = (("child", "children", "kid", "kids", "sibling", "siblings"), ("man", "men"), ("woman", "women"),
+              ("person", "people"))
+
+
+def _synonyms(stem: str) -> set[str]:
+    """The stem and the stems of its synonyms (the query expansion's curated groups and the nouns above)."""
+    out = {stem}
+    for group in SYNONYM_GROUPS + _SAME_NOUN:
+        stems = [tokenize(term) for term in group]
+        if any(t == [stem] for t in stems):
+            out.update(t[-1] for t in stems if t)  # a phrase's head word: "male carer" -> carer
+    return out
+
+
+def counted(question: str) -> list[str]:
+    """What "how many" counts, as keyword stems: the words after it up to the first function word
+    ("how many core group meetings were held" -> core, group, meet); none for "how many times"."""
+    m = re.search(r"\bhow many\s+(.*)", question, re.I)
+    if not m:
+        return []
+    words: list[str] = []
+    for w in _WORD.findall(m.group(1)):
+        if w.lower() in STOPWORDS or len(words) == 4:
+            break
+        words.extend(tokenize(w))
+    return [] if all(w in _GENERIC for w in words) else words
 
 
 @dataclass(frozen=True)
@@ -29,15 +69,38 @@ class AnswerType:
     name: str
     asks: re.Pattern[str]  # the question asks for this type
     held: re.Pattern[str]  # a sentence holds a value of this type
+    subject: Callable[[str], list[str]] | None = None  # what the value must sit near (stems from the question)
 
     def holds(self, sentence: str, question: str = "") -> bool:
         """Whether the sentence holds a value of this type that the question does not already give
-        ("how many children in 2019/20" is not answered by a sentence whose only number is 2019/20)."""
+        ("how many children in 2019/20" is not answered by a sentence whose only number is 2019/20), and,
+        for a count, near a word naming what the question counts."""
         asked = question.lower()
+        near = self._near_positions(sentence, question)
         return any(
             not re.search(rf"(?<!\w){re.escape(m.group(0).lower())}(?!\w)", asked)  # a whole value, not "4" in "2014"
+            and (near is None or any(abs(_word_index(sentence, m.start()) - i) <= _NEAR for i in near))
             for m in self.held.finditer(sentence)
         )
+
+    def _near_positions(self, sentence: str, question: str) -> list[int] | None:
+        """Word positions in the sentence naming what the question asks about; None when anywhere will do."""
+        asked = self.subject(question) if self.subject else []
+        if not asked:
+            return None
+        wanted = {x for stem in asked for x in _synonyms(stem)}
+        out = []
+        for i, w in enumerate(_WORD.findall(sentence)):
+            stems = tokenize(w)
+            # A prefix either way: "recs" (rec) names "recommendations" (recommend).
+            if stems and any(s.startswith(x) or x.startswith(s) for s in stems for x in wanted if len(x) >= 3):
+                out.append(i)
+        return out
+
+
+def _word_index(text: str, offset: int) -> int:
+    """The position, in words, of the word at a character offset."""
+    return len(_WORD.findall(text[:offset]))
 
 
 # Most specific first: "how old" before "how many", "how much money" before nothing at all.
@@ -62,14 +125,17 @@ TYPES = (
     ),
     AnswerType(
         "duration",
-        re.compile(r"\bhow long\b|\bfor how many (?:years|months|weeks|days)\b", re.I),
+        re.compile(rf"\bhow long\b|\bhow many {_UNIT}\b", re.I),
         re.compile(rf"\b{_NUMBER}[- ]{_UNIT}\b|\b{_MONTH}\b|\b{_YEAR}\b", re.I),
     ),
     AnswerType(
         "count",
         # "How many reviews/cases..." is answered by the grouped answer's count of reviews, not by a sentence.
         re.compile(r"\bhow many\b(?!\s+(?:of\s+)?(?:the\s+|these\s+|those\s+)?(?:reviews|cases|reports)\b)", re.I),
-        re.compile(rf"\b{_NUMBER}\b", re.I),
+        # "A few weeks before" or "two years" is a length of time, not a count of what was asked about; nor is
+        # a ratio ("1-1 support", "24/7").
+        re.compile(rf"(?<!\d[-:/])\b{_NUMBER}\b(?![- ]{_UNIT}\b)(?![-:/]\d)", re.I),
+        counted,
     ),
     AnswerType(
         "date",

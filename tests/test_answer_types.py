@@ -6,7 +6,7 @@ import pytest
 
 from core.settings import Settings
 from index.retrieval import Filters
-from service.answer_types import expected_type
+from service.answer_types import counted, expected_type
 
 
 @pytest.mark.parametrize(
@@ -18,6 +18,7 @@ from service.answer_types import expected_type
         ("How much did the new service cost?", "money"),
         ("How long was the child in foster care?", "duration"),
         ("For how many years was nobody seeing the child?", "duration"),
+        ("How many weeks did the family wait for a school place?", "duration"),
         ("How many police incidents involved mum?", "count"),
         ("On what date did the attack happen?", "date"),
         ("Which year was the review published?", "date"),
@@ -72,6 +73,29 @@ def test_a_value_the_question_already_gives_is_not_an_answer() -> None:
     assert wanted.holds("In 2019/20, 14 children were missed.", question)
     in_2014 = "How many partners did mum have by 2014?"
     assert expected_type(in_2014).holds("She had 4 partners.", in_2014)  # type: ignore[union-attr]  # not the 4 of 2014
+
+
+def test_a_count_counts_what_the_question_asks_about() -> None:
+    def holds(question: str, sentence: str) -> bool:
+        wanted = expected_type(question)
+        assert wanted is not None and wanted.name == "count"
+        return wanted.holds(sentence, question)
+
+    meetings = "How many core group meetings were held?"
+    assert counted(meetings) == ["core", "group", "meet"]
+    assert holds(meetings, "Three core group meetings were held before the conference.")
+    assert not holds(meetings, "Police recorded 12 incidents before the plan ended and a new core group was formed.")
+    assert holds("How many recs were made?", "The review has made 14 recommendations.")  # a shortened word
+    kids = "How many kids were in the family?"  # counted in other words than the review's
+    assert holds(kids, "She was the youngest of 6 children living with a single mother.")
+    assert holds("How many partners had mum had?", "Mother had lived with 3 men since 2012.")
+    incidents = "How many incidents had the police recorded?"
+    assert holds(incidents, "There were two incidents in May.")
+    assert not holds(incidents, "There was an incident a few weeks before the attack.")  # a length of time
+    assert not holds(incidents, "After the incident she had 1-1 support.")  # a ratio
+    # "How many times" counts occurrences of anything: any number will do.
+    assert counted("How many times was she referred?") == []
+    assert holds("How many times was she referred?", "She was referred to the hub on 5 occasions.")
 
 
 def _answer(engine, settings: Settings, question: str, **answer: float):  # type: ignore[no-untyped-def]
