@@ -118,6 +118,11 @@ class RetrievalSettings(BaseModel):
         2, ge=1, le=5, description="How much more a query's own words count than their expansions in BM25."
     )
     expand_dense: bool = Field(False, description="Append glossary/synonym expansions to the dense query.")
+    spelling: bool = Field(
+        True,
+        description="Correct misspelt query words to the library's own words, one edit away (two for long "
+        "words), leaving words the embedding model knows whole alone (index/spelling.py).",
+    )
     max_per_review: int = Field(
         4, ge=1, description="For thematic questions, at most this many results from one review in the top ranks."
     )

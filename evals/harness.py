@@ -114,11 +114,10 @@ Ranked = list[tuple[str, str]]
 def project_system(engine: Any) -> Callable[[Question], Ranked]:
     """The service's own retrieval: follow-up resolution, then the answerer's candidate paragraphs."""
     from index.retrieval import Filters
-    from service.conversation import resolve
 
     def run(q: Question) -> Ranked:
-        resolved = resolve(q.question, q.history, list(engine.retriever.reviews.values()))
-        _, _, _, hits = engine.answerer.retrieve(q.question, resolved.query, Filters(resolved.review_ids or None))
+        question, query, filters = engine.prepare(q.question, q.history, Filters())
+        _, _, _, hits = engine.answerer.retrieve(question, query, filters)
         return [(h.paragraph.review_id, h.paragraph.text) for h in hits[:10]]
 
     return run
@@ -369,15 +368,14 @@ def calibrate(settings: Settings, max_false_abstention: float = 0.05, engine: An
     and of the thresholds catching as many, the lowest (fewest answerable questions turned away)."""
     from index.retrieval import Filters
     from service.app import Engine
-    from service.conversation import resolve
 
     engine = engine or Engine(settings)
     questions = load_questions(split="dev")
     scored: list[tuple[float, bool]] = []
     regardless: list[bool] = []  # abstains whatever the threshold: no sentence holds the value asked for
     for q in questions:
-        resolved = resolve(q.question, q.history, list(engine.retriever.reviews.values()))
-        strength, missing = engine.answerer.assess(q.question, resolved.query, Filters(resolved.review_ids or None))
+        question, query, filters = engine.prepare(q.question, q.history, Filters())
+        strength, missing = engine.answerer.assess(question, query, filters)
         scored.append((strength, q.answerable))
         regardless.append(missing is not None)
     candidates = sorted({round(s, 3) for s, _ in scored})

@@ -44,6 +44,10 @@ class Embedder(Protocol):
         """Contextual vectors of each text's content tokens, for late interaction."""
         ...
 
+    def vocabulary(self) -> set[str]:
+        """Whole lowercase words the model reads as one token (common English words), for spelling."""
+        ...
+
 
 def _unit_rows(vecs: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vecs, axis=1, keepdims=True)
@@ -116,6 +120,10 @@ class SentenceTransformerEmbedder:
         return result
 
 
+    def vocabulary(self) -> set[str]:
+        return {t for t in self._model.tokenizer.get_vocab() if t.isalpha() and t.islower()}
+
+
 def _content_piece(piece: str) -> bool:
     """A word piece worth matching: starts with a letter or digit and is not a stopword."""
     bare = piece[2:] if piece.startswith("##") else piece
@@ -152,6 +160,9 @@ class HashEmbedder:
                 vecs[i, self._bucket(word)] = 1.0
             result.append(TokenVectors(words, vecs, self.embed_batch([text])[0]))
         return result
+
+    def vocabulary(self) -> set[str]:
+        return set()  # no model: only the library's own words count as correctly spelt
 
 
 _CACHE: dict[tuple[str, str], Embedder] = {}

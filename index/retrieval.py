@@ -27,8 +27,9 @@ from index.cache import replace_cache
 from index.embedder import Embedder, LlamaEmbedding, TokenVectors, get_embedder
 from index.keyword import KeywordIndex, tokenize
 from index.late import TokenIndex, chunk_text
-from index.query import Glossary, strip_review_names
+from index.query import SYNONYM_GROUPS, Glossary, strip_review_names
 from index.rerank import CrossEncoderReranker
+from index.spelling import Speller
 from index.store import ReviewStore, StoredChunk, paragraphs_from_chunks
 
 log = logging.getLogger(__name__)
@@ -204,6 +205,13 @@ class Retriever:
             except OSError as exc:
                 log.warning("cannot persist glossary at %s: %s", glossary_path, exc)
         self.glossary = glossary
+        self.speller: Speller | None = None
+        if self.settings.retrieval.spelling:
+            names = [
+                " ".join([m.title, *m.children, m.area or "", m.partnership or ""]) for m in self.reviews.values()
+            ]
+            known = self.embedder.vocabulary() | {w for group in SYNONYM_GROUPS for t in group for w in t.split()}
+            self.speller = Speller.build([p.text + " " + p.section for p in self.paragraphs] + names, known)
         self._index = VectorStoreIndex.from_vector_store(
             ChromaVectorStore(chroma_collection=self.store.chunks),
             embed_model=LlamaEmbedding(self.embedder, batch_size=self.settings.embedding.batch_size),
@@ -252,6 +260,10 @@ class Retriever:
         self.store.require_nonempty()
 
     # -- query ------------------------------------------------------------
+    def correct(self, text: str) -> str:
+        """The text with misspelt words replaced by the library's words ("helth visitor" -> "health visitor")."""
+        return self.speller.correct(text) if self.speller is not None else text
+
     def expand(self, query: str, filters: Filters | None = None) -> ExpandedQuery:
         expansions = self.glossary.expand(query)
         core = strip_framing(query)

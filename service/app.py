@@ -106,19 +106,26 @@ class Engine:
 
             self._llm = LLMAnswerer(self.retriever, settings, fallback=self.answerer)
 
-    def _resolve(self, question: str, history: list[dict[str, str]], filters: Filters) -> tuple[str, Filters]:
-        """The query to run and its filters: a review the question names (or the conversation is about)
-        becomes the review filter, unless the request set one."""
+    def prepare(
+        self, question: str, history: list[dict[str, str]], filters: Filters
+    ) -> tuple[str, str, Filters]:
+        """The question with misspelt words corrected, the query to run and its filters: a review the
+        question names (or the conversation is about) becomes the review filter, unless the request set one."""
         self.retriever.ensure_nonempty()
+        question = self.retriever.correct(question)
+        history = [
+            {**turn, "content": self.retriever.correct(turn.get("content", ""))} if turn.get("role") == "user" else turn
+            for turn in history
+        ]
         resolved = resolve(question, history, list(self.retriever.reviews.values()))
         if resolved.review_ids and not filters.review_ids:
             filters = Filters(
                 resolved.review_ids, filters.area, filters.year_from, filters.year_to, filters.review_type
             )
-        return resolved.query, filters
+        return question, resolved.query, filters
 
     def ask(self, question: str, history: list[dict[str, str]], filters: Filters) -> Answer:
-        query, filters = self._resolve(question, history, filters)
+        question, query, filters = self.prepare(question, history, filters)
         answerer = self._llm or self.answerer
         return answerer.answer(question, query, filters)  # type: ignore[no-any-return]
 
@@ -127,7 +134,7 @@ class Engine:
 
     def search(self, query: str, top_k: int, filters: Filters) -> list[Citation]:
         """The paragraphs an answer to ``query`` would rest on, best first (the answerer's own retrieval)."""
-        resolved, filters = self._resolve(query, [], filters)
+        query, resolved, filters = self.prepare(query, [], filters)
         _, _, _, hits = self.answerer.retrieve(query, resolved, filters, top_k=top_k)
         return [self.answerer.citation(h, None) for h in hits]
 

@@ -1,0 +1,104 @@
+"""Query spelling correction against the library's own words, without a dictionary download.
+
+Practitioners type fast: "helth visitor", "neglact", "domestc abuse". A misspelt word matches nothing in
+the keyword index and pulls the query's embedding off course. Each query word that is neither in the
+library nor a word the embedding model knows whole is replaced by the library word one edit away (two for
+long words), the most frequent one if several are. Words the library doesn't use but English does
+("mileage" is not in the reviews, but is not corrected either when no library word is that close) are left
+alone, so questions about something the reviews don't cover still look like it and are abstained on.
+
+Candidates are found with a symmetric delete index (as SymSpell does): every library word is stored under
+itself and its one-letter deletions (two-letter ones too for long words), so a query word meets the words
+an edit or two away through its own deletions, and the distance is then checked exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+_WORD = re.compile(r"[A-Za-z]+")
+MIN_LENGTH = 5  # shorter words have too many neighbours one edit away ("form"/"from", "care"/"core")
+LONG_WORD = 9  # from this length two edits are allowed
+_SUFFIXES = ("s", "es", "ed", "ing")
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+class Speller:
+    """Corrects misspelt query words to the library's words; built from the library's text."""
+
+    def __init__(self, frequency: Counter[str], known: set[str]) -> None:
+        self.frequency = frequency
+        self.known = known | set(frequency)
+        self._index: dict[str, set[str]] = {}
+        for word in frequency:
+            if len(word) >= MIN_LENGTH - 1:
+                keys = _deletes(word) | {word}
+                if len(word) >= LONG_WORD:  # two edits allowed: two deletions on either side meet
+                    keys |= {d2 for d in _deletes(word) for d2 in _deletes(d)}
+                for key in keys:
+                    self._index.setdefault(key, set()).add(word)
+        self._memo: dict[str, str] = {}
+
+    @classmethod
+    def build(cls, texts: Iterable[str], known: Iterable[str] = ()) -> Speller:
+        """``texts``: the library's paragraphs; ``known``: other correctly spelt words to leave alone."""
+        frequency: Counter[str] = Counter()
+        for text in texts:
+            frequency.update(w.lower() for w in _WORD.findall(text))
+        return cls(frequency, {w.lower() for w in known})
+
+    def correct_word(self, word: str) -> str:
+        """The library word this one is a misspelling of, or the word itself."""
+        low = word.lower()
+        if len(low) < MIN_LENGTH or self._knows(low):
+            return word
+        if low not in self._memo:
+            self._memo[low] = self._best(low)
+        best = self._memo[low]
+        if best == low:
+            return word
+        return best.upper() if word.isupper() else best.capitalize() if word[0].isupper() else best
+
+    def _knows(self, low: str) -> bool:
+        """A known word, or a known word with an inflection ("drags": drag; "diagnoses": diagnose)."""
+        if low in self.known:
+            return True
+        for suffix in _SUFFIXES:
+            stem = low[: -len(suffix)]
+            if low.endswith(suffix) and len(stem) >= 3 and (stem in self.known or stem + "e" in self.known):
+                return True
+        return False
+
+    def _best(self, low: str) -> str:
+        limit = 2 if len(low) >= LONG_WORD else 1
+        probes = {low} | _deletes(low)
+        if limit == 2:
+            probes |= {d2 for d in _deletes(low) for d2 in _deletes(d)}
+        candidates = {w for key in probes for w in self._index.get(key, ())}
+        scored = [(edit_distance(low, w), -self.frequency[w], w) for w in candidates]
+        scored = [s for s in scored if s[0] <= limit]
+        return min(scored)[2] if scored else low
+
+    def correct(self, text: str) -> str:
+        """The text with each misspelt word replaced; everything else (case, punctuation) kept."""
+        return _WORD.sub(lambda m: self.correct_word(m.group(0)), text)

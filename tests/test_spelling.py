@@ -1,0 +1,56 @@
+"""Misspelt query words are corrected to the library's own words; real words are left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.retrieval import Filters
+from index.spelling import Speller, edit_distance
+
+LIBRARY = [
+    "The health visitor saw the father twice. Domestic abuse was not explored.",
+    "Chronic neglect was not recognised; the chronology was incomplete. Safeguarding partners agreed.",
+    "Professional curiosity about the mother's partner was missing. The health visitor was not told.",
+]
+
+
+@pytest.fixture(scope="module")
+def speller() -> Speller:
+    return Speller.build(LIBRARY, known={"drag", "mileage", "claim"})
+
+
+def test_edit_distance_counts_swaps_as_one_edit() -> None:
+    assert edit_distance("health", "health") == 0
+    assert edit_distance("helth", "health") == 1  # a dropped letter
+    assert edit_distance("nelgect", "neglect") == 1  # two letters swapped
+    assert edit_distance("neglact", "neglect") == 1
+    assert edit_distance("profesional", "professional") == 1
+    assert edit_distance("curiosty", "curiosity") == 1
+    assert edit_distance("abc", "xyz") == 3
+
+
+def test_misspelt_words_become_the_library_words(speller: Speller) -> None:
+    assert speller.correct("helth visitor and domestc abuse") == "health visitor and domestic abuse"
+    assert speller.correct("Nelgect and the chronolgy?") == "Neglect and the chronology?"  # case and punctuation kept
+    assert speller.correct("safegaurding partners") == "safeguarding partners"
+    # Long words may be two edits away.
+    assert speller.correct("profesionl curiosity") == "professional curiosity"
+
+
+def test_real_words_and_short_words_are_left_alone(speller: Speller) -> None:
+    assert speller.correct("How do I claim mileage?") == "How do I claim mileage?"  # known, though not in the library
+    assert speller.correct("The case drags on") == "The case drags on"  # an inflection of a known word
+    assert speller.correct("radicalisation") == "radicalisation"  # no library word is that close
+    assert speller.correct("fathr") == "father"
+    assert speller.correct("fath") == "fath"  # too short to correct safely
+
+
+def test_a_misspelt_question_gets_the_same_answer(real_engine) -> None:  # type: ignore[no-untyped-def]
+    clean = real_engine.ask("What did the reviews say about the health visitor and neglect?", [], Filters())
+    typed = real_engine.ask("What did the reveiws say about the helth visitor and neglact?", [], Filters())
+    assert not typed.abstained
+    assert [(c.review_id, c.label) for c in typed.citations] == [(c.review_id, c.label) for c in clean.citations]
+    assert "health" in typed.query_used and "neglect" in typed.query_used  # the query that ran says so
+    # A misspelt review name still finds the review.
+    named = real_engine.ask("How old was Emilly when she was injured?", [], Filters())
+    assert named.citations and {c.review_id for c in named.citations} == {"emily"}
