@@ -22,6 +22,7 @@ _WORD = re.compile(r"[A-Za-z]+")
 MIN_LENGTH = 5  # shorter words have too many neighbours one edit away ("form"/"from", "care"/"core")
 LONG_WORD = 9  # from this length two edits are allowed
 _SUFFIXES = ("s", "es", "ed", "ing")
+_MEMO_SIZE = 10_000  # corrections remembered between queries
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -70,14 +71,16 @@ class Speller:
     def correct_word(self, word: str) -> str:
         """The library word this one is a misspelling of, or the word itself."""
         low = word.lower()
-        if len(low) < MIN_LENGTH or self._knows(low):
-            return word
+        if len(low) < MIN_LENGTH or word.isupper() or self._knows(low):
+            return word  # short words have close neighbours; an acronym the library lacks is not a typo
         if low not in self._memo:
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
             self._memo[low] = self._best(low)
         best = self._memo[low]
         if best == low:
             return word
-        return best.upper() if word.isupper() else best.capitalize() if word[0].isupper() else best
+        return best.capitalize() if word[0].isupper() else best
 
     def _knows(self, low: str) -> bool:
         """A known word, or a known word with an inflection ("drags": drag; "diagnoses": diagnose)."""

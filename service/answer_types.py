@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from index.keyword import STOPWORDS, tokenize
 from index.query import SYNONYM_GROUPS
@@ -40,14 +41,15 @@ _SAME_NOUN = (("child", "children", "kid", "kids", "sibling", "siblings"), ("man
               ("person", "people"))
 
 
-def _synonyms(stem: str) -> set[str]:
+@cache
+def _synonyms(stem: str) -> frozenset[str]:
     """The stem and the stems of its synonyms (the query expansion's curated groups and the nouns above)."""
     out = {stem}
     for group in SYNONYM_GROUPS + _SAME_NOUN:
         stems = [tokenize(term) for term in group]
         if any(t == [stem] for t in stems):
             out.update(t[-1] for t in stems if t)  # a phrase's head word: "male carer" -> carer
-    return out
+    return frozenset(out)
 
 
 def counted(question: str) -> list[str]:

@@ -54,3 +54,8 @@ def test_a_misspelt_question_gets_the_same_answer(real_engine) -> None:  # type:
     # A misspelt review name still finds the review.
     named = real_engine.ask("How old was Emilly when she was injured?", [], Filters())
     assert named.citations and {c.review_id for c in named.citations} == {"emily"}
+
+
+def test_acronyms_are_left_alone(speller: Speller) -> None:
+    assert speller.correct("What did CAMHS do?") == "What did CAMHS do?"
+    assert speller.correct("Helth") == "Health"  # a capital stays
