@@ -165,6 +165,14 @@ class AnswerSettings(BaseModel):
         "the question asks for; 0 never abstains for this (dev split, evals/DECISIONS.md).",
     )
     max_theme_reviews: int = Field(6, ge=1, description="Reviews quoted for a thematic question.")
+    theme_sentences: int = Field(
+        3, ge=1, description="At most this many sentences quoted from each review in a thematic answer..."
+    )
+    theme_sentence_margin: float = Field(
+        0.12,
+        ge=0,
+        description="...each scoring within this of the review's best sentence (dev split, evals/DECISIONS.md).",
+    )
     theme_min_score: float = Field(
         0.65,
         description="A review counts as holding a theme when its strength (best sentence score plus "

@@ -299,15 +299,24 @@ class ExtractiveAnswerer:
         holding = [(rid, ss) for rid, ss in by_review.items() if strength[rid] >= floor]
         holding.sort(key=lambda kv: -strength[kv[0]])
         holding = holding[: self.settings.answer.max_theme_reviews]
-        per_review = 2
         blocks: list[str] = []
         citations: list[Citation] = []
         for rid, ss in holding:
             meta = r.reviews.get(rid)
             where = ", ".join(str(x) for x in (meta.area if meta else None, meta.year if meta else None) if x)
+            # The review's best sentence, then close runners-up, those from paragraphs not yet quoted first: a
+            # theme's evidence is usually spread over several paragraphs of a review.
+            close = [s for s in ss if s.score >= ss[0].score - a.theme_sentence_margin]
+            labels: set[str] = set()
+            fresh: list[Scored] = []
+            for s in close:
+                if s.hit.paragraph.label not in labels:
+                    labels.add(s.hit.paragraph.label)
+                    fresh.append(s)
+            taken = {id(s) for s in fresh}
             picked: list[Scored] = []
-            for s in ss:
-                if len(picked) >= per_review or s.score < ss[0].score - 0.08:
+            for s in fresh + [s for s in close if id(s) not in taken]:
+                if len(picked) >= a.theme_sentences:
                     break
                 if s.sentence in s.hit.paragraph.text and all(s.sentence != p.sentence for p in picked):
                     picked.append(s)

@@ -37,6 +37,14 @@ def test_thematic_question_is_grouped_and_cited(client: TestClient) -> None:
         assert set(c) == {"review_id", "review_title", "label", "section", "page", "text", "quote", "score"}
         for sentence in [c["quote"]]:
             assert sentence[:40] in c["text"]
+    # Each review's block quotes a few sentences (answer.theme_sentences), from more than one of its paragraphs
+    # where several are as close: the theme's evidence is spread through a review.
+    blocks = body["answer"].split("\n\n")[1:]
+    assert len(blocks) == len(reviews)
+    for block in blocks:
+        assert 1 <= block.count("“") <= 3
+    labels = {rid: {c["label"] for c in body["citations"] if c["review_id"] == rid} for rid in reviews}
+    assert any(len(ls) >= 2 for ls in labels.values())
 
 
 def test_followup_carries_the_topic(client: TestClient) -> None:
