@@ -134,7 +134,7 @@ class RetrievalSettings(BaseModel):
 
 class AnswerSettings(BaseModel):
     abstain_threshold: float = Field(
-        1.12,
+        1.175,
         description="Below this evidence score the answerer abstains. Calibrated on the eval set's dev split "
         "(see evals/README.md).",
     )
