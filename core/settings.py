@@ -152,6 +152,11 @@ class AnswerSettings(BaseModel):
         description="A follow-up's answer sentences are matched against a blend of its rewritten query (the "
         "conversation's topic) and its own words, this share being its own words (dev split, evals/DECISIONS.md).",
     )
+    followup_own_strength: bool = Field(
+        True,
+        description="A follow-up's evidence strength is the stronger of its rewritten query's and its own "
+        "words' (dev split, evals/DECISIONS.md).",
+    )
     type_boost: float = Field(
         0.1,
         ge=0,
