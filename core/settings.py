@@ -134,7 +134,7 @@ class RetrievalSettings(BaseModel):
 
 class AnswerSettings(BaseModel):
     abstain_threshold: float = Field(
-        1.175,
+        1.166,
         description="Below this evidence score the answerer abstains. Calibrated on the eval set's dev split "
         "(see evals/README.md).",
     )
@@ -151,11 +151,6 @@ class AnswerSettings(BaseModel):
         le=1,
         description="A follow-up's answer sentences are matched against a blend of its rewritten query (the "
         "conversation's topic) and its own words, this share being its own words (dev split, evals/DECISIONS.md).",
-    )
-    followup_own_strength: bool = Field(
-        True,
-        description="A follow-up's evidence strength is the stronger of its rewritten query's and its own "
-        "words' (dev split, evals/DECISIONS.md).",
     )
     type_boost: float = Field(
         0.1,

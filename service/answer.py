@@ -160,7 +160,7 @@ class ExtractiveAnswerer:
         """For calibration: the evidence strength, and the kind of value the question asks for ("how many":
         a number) when none of the best sentences holds one, so the answerer abstains whatever its threshold."""
         kind, q, qvec, hits = self.retrieve(question, query, filters)
-        strength = self._strength(question, query, filters, q, qvec, hits)
+        strength = evidence_strength(self.retriever, q.terms, hits, qvec)
         if not hits:
             return strength, None
         wanted, scored = self._sentences(question, query, filters, kind, q, qvec, hits)
@@ -174,7 +174,7 @@ class ExtractiveAnswerer:
         kind, q, qvec, hits = self.retrieve(question, query, filters)
         if not hits:
             return Answer(ABSTAIN_MESSAGE, [], True, query, [])
-        if self._strength(question, query, filters, q, qvec, hits) < self.settings.answer.abstain_threshold:
+        if evidence_strength(r, q.terms, hits, qvec) < self.settings.answer.abstain_threshold:
             return self.abstain(query, hits)
         wanted, scored = self._sentences(question, query, filters, kind, q, qvec, hits)
         if wanted and self._lacks(question, wanted, scored):
@@ -186,17 +186,6 @@ class ExtractiveAnswerer:
             # the library, so the answer says which reviews hold it rather than quoting only the top paragraph.
             kind = "across"
         return Evidence(kind, query, qvec, hits, scored)
-
-    def _strength(
-        self, question: str, query: str, filters: Filters, q: ExpandedQuery, qvec: np.ndarray, hits: list[Hit]
-    ) -> float:
-        """The evidence strength; for a follow-up, the stronger of its rewritten query's and its own words'
-        (either reading of it may be the one the library answers)."""
-        strength = evidence_strength(self.retriever, q.terms, hits, qvec)
-        if self.settings.answer.followup_own_strength and is_rewritten(question, query):
-            _, own_q, own_vec, own_hits = self.retrieve(question, question, filters)
-            strength = max(strength, evidence_strength(self.retriever, own_q.terms, own_hits, own_vec))
-        return strength
 
     def answer(self, question: str, query: str, filters: Filters) -> Answer:
         evidence = self.gather(question, query, filters)

@@ -165,28 +165,6 @@ def test_a_followups_answer_quotes_what_it_asks(real_engine, real_settings) -> N
     assert "police" not in answer(0.0).lower()
 
 
-def test_a_followups_evidence_is_the_stronger_of_its_two_readings(real_engine, real_settings) -> None:  # type: ignore[no-untyped-def]
-    from service.answer import ExtractiveAnswerer, evidence_strength
-    from service.conversation import resolve
-
-    question = POLICE_FOLLOWUP
-    resolved = resolve(question, SCHOOL_HISTORY, list(real_engine.retriever.reviews.values()))
-    filters = Filters(resolved.review_ids)
-
-    def strength(asked: str, query: str, own: bool) -> float:
-        settings = real_settings.model_copy(deep=True)
-        settings.answer.followup_own_strength = own
-        return ExtractiveAnswerer(real_engine.retriever, settings).assess(asked, query, filters)[0]
-
-    _, q, qvec, hits = ExtractiveAnswerer(real_engine.retriever, real_settings).retrieve(question, question, filters)
-    own_words = evidence_strength(real_engine.retriever, q.terms, hits, qvec)
-    rewritten = strength(question, resolved.query, False)
-    assert rewritten != own_words  # the two readings differ...
-    assert strength(question, resolved.query, True) == max(rewritten, own_words)  # ...and the stronger one counts
-    fresh = "Did the police visit Child Y?"  # a question asked on its own has one reading
-    assert strength(fresh, fresh, True) == strength(fresh, fresh, False)
-
-
 def test_dense_score_is_the_cosine_however_a_paragraph_was_found(real_engine) -> None:  # type: ignore[no-untyped-def]
     # Chroma's candidates and those found by keyword or late interaction must share one dense measure,
     # else a paragraph's score jumps with whether it made Chroma's top k (and the ranking flips between runs).
