@@ -119,7 +119,6 @@ class SentenceTransformerEmbedder:
             result.append(TokenVectors([pieces[i] for i in keep], _unit_rows(vecs[keep]), pooled))
         return result
 
-
     def vocabulary(self) -> set[str]:
         return {t for t in self._model.tokenizer.get_vocab() if t.isalpha() and t.islower()}
 
