@@ -164,7 +164,8 @@ class ExtractiveAnswerer:
         if not hits:
             return strength, None
         wanted, scored = self._sentences(question, query, filters, kind, q, qvec, hits)
-        return strength, wanted.name if wanted and self._lacks(question, wanted, scored) else None
+        missing = self._missing(question, wanted, scored)
+        return strength, missing.name if missing else None
 
     def gather(self, question: str, query: str, filters: Filters) -> Evidence | Answer:
         """The evidence an answer is written from, or the abstention when there is none worth quoting.
@@ -177,9 +178,10 @@ class ExtractiveAnswerer:
         if evidence_strength(r, q.terms, hits, qvec) < self.settings.answer.abstain_threshold:
             return self.abstain(query, hits)
         wanted, scored = self._sentences(question, query, filters, kind, q, qvec, hits)
-        if wanted and self._lacks(question, wanted, scored):
+        missing = self._missing(question, wanted, scored)
+        if missing:
             # "How many...?" answered by sentences with no number in them is not an answer.
-            log.debug("no %s among the best sentences: abstaining", wanted.name)
+            log.debug("no %s among the best sentences: abstaining", missing.name)
             return self.abstain(query, hits)
         if kind == "fact" and len(filters.review_ids or []) != 1 and len(r.reviews) > 1:
             # No one review in focus (none named, none carried from the conversation): the question is about
@@ -217,9 +219,12 @@ class ExtractiveAnswerer:
         wanted = expected_type(question)  # what the question asks now, a follow-up included
         return wanted, self._score_sentences(question, hits, qvec, query_words, kind, wanted)
 
-    def _lacks(self, question: str, wanted: AnswerType, scored: list[Scored]) -> bool:
+    def _missing(self, question: str, wanted: AnswerType | None, scored: list[Scored]) -> AnswerType | None:
+        """The kind of value the question asks for when none of the best sentences holds one, else None."""
         window = self.settings.answer.type_window
-        return bool(window) and not any(wanted.holds(s.sentence, question) for s in scored[:window])
+        if wanted and window and not any(wanted.holds(s.sentence, question) for s in scored[:window]):
+            return wanted
+        return None
 
     def _score_sentences(
         self,

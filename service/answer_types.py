@@ -78,12 +78,15 @@ class AnswerType:
         ("how many children in 2019/20" is not answered by a sentence whose only number is 2019/20), and,
         for a count, near a word naming what the question counts."""
         asked = question.lower()
-        near = self._near_positions(sentence, question)
-        return any(
-            not re.search(rf"(?<!\w){re.escape(m.group(0).lower())}(?!\w)", asked)  # a whole value, not "4" in "2014"
-            and (near is None or any(abs(_word_index(sentence, m.start()) - i) <= _NEAR for i in near))
+        values = [
+            m
             for m in self.held.finditer(sentence)
-        )
+            if not re.search(rf"(?<!\w){re.escape(m.group(0).lower())}(?!\w)", asked)  # whole value: not "4" in "2014"
+        ]
+        if not values:
+            return False
+        near = self._near_positions(sentence, question)  # only for sentences holding a value: most hold none
+        return near is None or any(abs(_word_index(sentence, m.start()) - i) <= _NEAR for m in values for i in near)
 
     def _near_positions(self, sentence: str, question: str) -> list[int] | None:
         """Word positions in the sentence naming what the question asks about; None when anywhere will do."""

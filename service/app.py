@@ -134,8 +134,8 @@ class Engine:
 
     def search(self, query: str, top_k: int, filters: Filters) -> list[Citation]:
         """The paragraphs an answer to ``query`` would rest on, best first (the answerer's own retrieval)."""
-        query, resolved, filters = self.prepare(query, [], filters)
-        _, _, _, hits = self.answerer.retrieve(query, resolved, filters, top_k=top_k)
+        question, resolved, filters = self.prepare(query, [], filters)
+        _, _, _, hits = self.answerer.retrieve(question, resolved, filters, top_k=top_k)
         return [self.answerer.citation(h, None) for h in hits]
 
 
