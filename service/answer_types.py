@@ -131,7 +131,13 @@ TYPES = (
     AnswerType(
         "duration",
         re.compile(rf"\bhow long\b|\bhow many {_UNIT}\b", re.I),
-        re.compile(rf"\b{_NUMBER}[- ]{_UNIT}\b|\b{_MONTH}\b|\b{_YEAR}\b", re.I),
+        # "Seven weeks", "from October 2017 to October 2019", "a fortnight"; not an age ("18 years of age")
+        # and not a bare date: "an admission to hospital in 2015" does not say how long it lasted.
+        re.compile(
+            rf"\b{_NUMBER}[- ]{_UNIT}\b(?!['’]?[- ](?:old|of age)\b)|"
+            rf"\b(?:from|between|since)\s+(?:[\w,]+\s+){{0,2}}?(?:{_MONTH}|{_YEAR})\b|\b(?:fortnight|overnight)\b",
+            re.I,
+        ),
     ),
     AnswerType(
         "count",
@@ -144,7 +150,8 @@ TYPES = (
     ),
     AnswerType(
         "date",
-        re.compile(r"\b(?:what|which|on what) (?:date|day|month|year)\b|\bwhen exactly\b", re.I),
+        # "Which year group" asks for a class at school, not a date.
+        re.compile(r"\b(?:what|which|on what) (?:date|day|month|year)\b(?! groups?\b)|\bwhen exactly\b", re.I),
         re.compile(rf"\b{_MONTH}\b|\b{_YEAR}\b|\b\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}\b", re.I),
     ),
 )

@@ -39,6 +39,7 @@ def test_questions_that_ask_for_a_value(question: str, name: str) -> None:
         "Who picked up on the neglect?",
         "How many reviews mention fathers?",  # counted by the grouped answer, not by a sentence
         "How many of the cases involved domestic abuse?",
+        "Which year group was the child put in?",  # a class at school, not a date
     ],
 )
 def test_questions_that_ask_for_no_particular_value(question: str) -> None:
@@ -60,6 +61,12 @@ def test_what_holds_each_kind_of_value() -> None:
     assert not holds("How many incidents?", "Schools closed on 20 March due to the COVID-19 pandemic.")  # nor a date
     assert holds("How long did it take?", "It was seven weeks after the first visit.")
     assert not holds("How long did it take?", "There was a long delay.")
+    assert holds("How long was nobody seeing the child?", "The child was invisible from October 2017 to October 2019.")
+    assert holds("How long was the stay?", "The child remained in foster care for approximately one week.")
+    # A date says when, not how long; an age says how old.
+    assert not holds("How long was he kept in?", "He had an admission to hospital with bronchial problems in 2015.")
+    assert not holds("How long did he get?", "When Child P was only a few months' old, a relative appeared in court.")
+    assert not holds("How long was it?", "The term 'children' includes young people up to 18 years of age.")
     assert holds("How much money was owed?", "Rent arrears of £1,200 had built up.")
     assert not holds("How much money was owed?", "The family had 3 children.")
     assert holds("What month was it?", "The strategy meeting was held in March.")
