@@ -42,6 +42,9 @@ _NAMED_LABEL = re.compile(
 )
 _TOC_LINE = re.compile(r"\t\s*(?:page\s*)?\d{1,3}\s*$", re.I)
 _BULLET = re.compile(r"^\s*(?:[-•●▪◦*]|\u2022)\s+")
+# A definition item under a lead-in ending in ':' ("Time period ... shall focus:" then "Child P: 16 October 2012
+# to 16 April 2015"): a short term, a colon, its value.
+_TERM_ITEM = re.compile(r"^[A-Z][\w'’ ]{0,40}:\s+\S")
 _SENTENCE_VERBS = {
     "should", "must", "is", "are", "was", "were", "will", "can", "could", "would", "has", "have", "had",
     "need", "needs", "did", "does", "do", "be",
@@ -346,10 +349,12 @@ class _ReviewParser:
         if self.paras and (
             self._last_unfinished()
             or (self.paras[-1].open_list and (is_bullet or cleaned[0].islower() or cleaned[0] in "\"“'‘"))
+            or (self.paras[-1].open_list and _TERM_ITEM.match(cleaned) is not None)
             or cleaned[0].islower()
             or (self.paras[-1].open_list and cleaned.startswith(("*\"", "\"", "“")))
         ) and self.paras[-1].section == self._section():
-            self._continue(("\n- " if is_bullet else " ") + body)
+            as_item = is_bullet or (self.paras[-1].open_list and _TERM_ITEM.match(cleaned) is not None)
+            self._continue(("\n- " if as_item else " ") + body)
             return False
         if self.paras and not self.paras[-1].parts:
             # A label line waiting for its text ("Recommendation 1:" then the recommendation).

@@ -90,3 +90,16 @@ def test_number_inside_sentence_is_not_a_label() -> None:
     pages = [PageText(None, "1 Introduction\n\n1.1 First point, see\n6.36 for more on this.\n\n1.2 Second point.\n")]
     labels = [p.label for p in parse_review(pages, "r")]
     assert "1.1" in labels and "1.2" in labels
+
+
+def test_definition_items_belong_to_their_lead_in(child_ph: dict[str, Paragraph]) -> None:
+    # "Time period on which agency reports shall focus:" then "**Child P:** 16 October 2012 to ...": the dates
+    # are what the lead-in introduces, so one citable paragraph holds both.
+    p = child_ph["SCOPE ¶3"]
+    assert p.text.startswith("Time period on which agency reports shall focus:")
+    assert p.text.endswith("- Child P: 16 October 2012 to 16 April 2015 - Child H: 1 January 2014 to 10 April 2015")
+    assert "SCOPE ¶4" not in child_ph
+    # A sentence that merely contains a colon after an ordinary paragraph still starts its own paragraph.
+    pages = [PageText(None, "## Section\n\nThe panel met twice.\n\nNote: the family declined to take part.\n")]
+    texts = [p.text for p in parse_review(pages, "r")]
+    assert texts == ["The panel met twice.", "Note: the family declined to take part."]
