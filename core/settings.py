@@ -164,6 +164,12 @@ class AnswerSettings(BaseModel):
         description="The answerer abstains when none of its this many best sentences holds the kind of value "
         "the question asks for; 0 never abstains for this (dev split, evals/DECISIONS.md).",
     )
+    question_penalty: float = Field(
+        0.1,
+        ge=0,
+        description="Taken off a candidate sentence that is itself a question (a term of reference, \"How do core "
+        "group members...?\"): it asks rather than tells, so it seldom answers (dev split, evals/DECISIONS.md).",
+    )
     max_theme_reviews: int = Field(6, ge=1, description="Reviews quoted for a thematic question.")
     theme_sentences: int = Field(
         3, ge=1, description="At most this many sentences quoted from each review in a thematic answer..."

@@ -44,6 +44,9 @@ _TOC_LINE = re.compile(r"\t\s*(?:page\s*)?\d{1,3}\s*$", re.I)
 _BULLET = re.compile(r"^\s*(?:[-•●▪◦*]|\u2022)\s+")
 # A definition item under a lead-in ending in ':' ("Time period ... shall focus:" then "Child P: 16 October 2012
 # to 16 April 2015"): a short term, a colon, its value.
+# A numbered list item's start, on a line of its own: "2. What were the barriers...".
+_LIST_ITEM_START = re.compile(r"^\d{1,2}[.)]\s+[A-Z\"“‘']")
+_ENDS = (".", "?", "!", ":", ";", "\"", "”", "’")
 _TERM_ITEM = re.compile(r"^[A-Z][\w'’ ]{0,40}:\s+\S")
 _SENTENCE_VERBS = {
     "should", "must", "is", "are", "was", "were", "will", "can", "could", "would", "has", "have", "had",
@@ -133,9 +136,11 @@ def _split_items(block: list[_Line]) -> list[_Line]:
             or _FOOTNOTE_DEF.match(stripped)
             or _TOC_LINE.search(line.text)
         )
-        # A markdown hard break (two trailing spaces) also ends a line of its own.
+        # A markdown hard break (two trailing spaces) also ends a line of its own, as does a numbered list item
+        # after a finished sentence ("...domestic abuse?" then "2. What were the barriers...").
         hard_break = bool(items) and items[-1].text.endswith("  ")
-        if not items or starts_item or hard_break:
+        list_item = bool(items) and bool(_LIST_ITEM_START.match(stripped)) and items[-1].text.rstrip().endswith(_ENDS)
+        if not items or starts_item or hard_break or list_item:
             items.append(_Line(line.text, line.page))
         else:
             items[-1] = _Line(items[-1].text.rstrip() + " " + stripped, items[-1].page)
@@ -186,6 +191,9 @@ class _ReviewParser:
         self.md_levels: list[int] = []
         self.last_footnote: int | None = None
         self.after_rule = False
+        # The number the current numbered list would go on with, in its section: "4. How were the family
+        # histories incorporated into assessments?" after items 1-3 is item 4, not a heading.
+        self.next_item: tuple[tuple[str, ...], int] | None = None
 
     # -- sections ---------------------------------------------------------
     def _section(self) -> tuple[str, ...]:
@@ -313,8 +321,11 @@ class _ReviewParser:
             self._add(label, rest, item.page)
             return False
 
+        numbered = _LIST_NUMBER.match(cleaned)
+        continues_list = numbered is not None and self.next_item == (self._section(), int(numbered.group(1)))
         top = _TOP_HEADING.match(cleaned)
-        if top and not is_bullet and _word_count(cleaned) <= 10 and not cleaned.endswith((".", ":")):
+        heading_like = _word_count(cleaned) <= 10 and not cleaned.endswith((".", ":"))
+        if top and heading_like and not continues_list and not is_bullet:
             self._push_heading(1, cleaned)
             return False
 
@@ -335,26 +346,27 @@ class _ReviewParser:
                 return False
 
         # Numbered list items: "1. text" is an item, "1. Short title" a numbered heading.
-        numbered = _LIST_NUMBER.match(cleaned)
         if numbered:
             rest = self._strip_number(cleaned)
-            if _looks_like_title(rest) and _word_count(rest) <= 8 and not rest.endswith("?"):
+            if not continues_list and _looks_like_title(rest) and _word_count(rest) <= 8 and not rest.endswith("?"):
                 self._push_heading(1, cleaned)
                 return False
             if not (self.paras and self.paras[-1].open_list):
-                self._add(self._list_label(int(numbered.group(1))), self._strip_number(body), item.page)
+                n = int(numbered.group(1))
+                self._add(self._list_label(n), self._strip_number(body), item.page)
+                self.next_item = (self._section(), n + 1)
                 return False
 
         # Anything else: a continuation, or a new unnumbered paragraph.
         if self.paras and (
             self._last_unfinished()
             or (self.paras[-1].open_list and (is_bullet or cleaned[0].islower() or cleaned[0] in "\"“'‘"))
-            or (self.paras[-1].open_list and _TERM_ITEM.match(cleaned) is not None)
+            or (self.paras[-1].open_list and (_TERM_ITEM.match(cleaned) is not None or numbered is not None))
             or cleaned[0].islower()
             or (self.paras[-1].open_list and cleaned.startswith(("*\"", "\"", "“")))
         ) and self.paras[-1].section == self._section():
             as_item = is_bullet or (self.paras[-1].open_list and _TERM_ITEM.match(cleaned) is not None)
-            self._continue(("\n- " if as_item else " ") + body)
+            self._continue(("\n- " if as_item else "\n" if numbered else " ") + body)
             return False
         if self.paras and not self.paras[-1].parts:
             # A label line waiting for its text ("Recommendation 1:" then the recommendation).

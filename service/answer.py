@@ -30,6 +30,8 @@ _THEME = re.compile(
     r"(?:these|those|the|any of the|all the|which|other|any) cases)\b",
     re.I,
 )
+# A sentence that is itself a question: "To what extent did practitioners "Think Fathers"?"
+_QUESTION_END = re.compile(r"\?[\"”’')\]]*\s*$")
 _RECOMMEND = re.compile(r"\b(recommend\w*|should (?:be )?(?:done|change)|actions?|what needs to change)\b", re.I)
 
 ABSTAIN_MESSAGE = (
@@ -238,6 +240,7 @@ class ExtractiveAnswerer:
         out: list[Scored] = []
         late_weight = self.settings.answer.sentence_late_weight
         type_boost = self.settings.answer.type_boost
+        asks = self.settings.answer.question_penalty
         for rank, hit in enumerate(hits):
             # A sentence inherits how well its paragraph matches the question: pooled, word by word, and by rank.
             para_prior = evidence_score(hit) + late_weight * hit.late - 0.01 * rank
@@ -252,6 +255,8 @@ class ExtractiveAnswerer:
                     score += 0.15 if is_rec else -0.05
                 if wanted and wanted.holds(sentence, question):
                     score += type_boost
+                if asks and _QUESTION_END.search(sentence):
+                    score -= asks
                 out.append(Scored(hit, sentence, score))
         out.sort(key=lambda s: -s.score)
         return out

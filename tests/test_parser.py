@@ -103,3 +103,20 @@ def test_definition_items_belong_to_their_lead_in(child_ph: dict[str, Paragraph]
     pages = [PageText(None, "## Section\n\nThe panel met twice.\n\nNote: the family declined to take part.\n")]
     texts = [p.text for p in parse_review(pages, "r")]
     assert texts == ["The panel met twice.", "Note: the family declined to take part."]
+
+
+def test_numbered_list_items_are_their_own_paragraphs(child_ph: dict[str, Paragraph]) -> None:
+    # Ten terms of reference, one per line with no blank lines between: each is a citable item, and a short
+    # question-like item ("4. How were the family histories incorporated into assessments?") is item 4 of
+    # the list, not a heading.
+    tor = [child_ph.get(f"ORIGINAL TERMS OF REFERENCE {n}") for n in range(1, 11)]
+    assert all(tor)
+    assert tor[3] is not None and tor[3].text == "How were the family histories incorporated into assessments?"
+    assert tor[4] is not None and tor[4].section.endswith("ORIGINAL TERMS OF REFERENCE")
+    # Items after a lead-in ending in ':' belong to the lead-in, as bullets do.
+    lead = child_ph["FURTHER AREAS TO BE CONSIDERED ADDED DURING THE REVIEW ¶1"]
+    assert lead.text.startswith("Reflecting on the integrated chronology")
+    assert "3. What revised recommendations can be formulated" in lead.text
+    # A wrapped line that starts with a number is not an item.
+    pages = [PageText(None, "## Section\n\nThe family had moved house in\n2015 and again in 2016.\n")]
+    assert [p.text for p in parse_review(pages, "r")] == ["The family had moved house in 2015 and again in 2016."]

@@ -45,6 +45,9 @@ def test_thematic_question_is_grouped_and_cited(client: TestClient) -> None:
         assert 1 <= block.count("“") <= 3
     labels = {rid: {c["label"] for c in body["citations"] if c["review_id"] == rid} for rid in reviews}
     assert any(len(ls) >= 2 for ls in labels.values())
+    # A review's own questions (its terms of reference: "To what extent did practitioners "Think Fathers"?")
+    # ask rather than tell: they are not quoted as findings.
+    assert not any(c["quote"].rstrip('"”’ ').endswith("?") for c in body["citations"])
 
 
 def test_followup_carries_the_topic(client: TestClient) -> None:
