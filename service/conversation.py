@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from core.records import ReviewMeta
 from index.keyword import STOPWORDS
-from index.query import review_aliases
+from index.query import review_aliases, strip_review_names
 from service.answer import spans_reviews
 
 _FOLLOWUP_START = re.compile(
@@ -115,7 +115,10 @@ def resolve(question: str, history: list[dict[str, str]], reviews: list[ReviewMe
         cited = _cited_reviews(assistants[-1], reviews) if assistants else []
         refers_to_one = re.search(r"\b(that|this|the) (review|case|report)\b|\b(it|they|he|she)\b", question, re.I)
         if re.search(r"\bthe other (review|one|reviews)\b|\bother reviews\b", question, re.I):
-            focus = [m.id for m in reviews if m.id not in (mentioned_before or cited)]
+            left = mentioned_before or cited
+            focus = [m.id for m in reviews if m.id not in left]
+            # The topic carries to the other reviews; the name of the one left behind does not ("Emily").
+            carried = strip_review_names(" ".join(carried), [m for m in reviews if m.id in left], reviews).split()
         elif spans_reviews(question):
             focus = []  # "what do the reviews say about that?": the topic carries, the review does not
         elif mentioned_before:

@@ -100,6 +100,20 @@ def test_naming_another_review_or_asking_across_the_library_leaves_the_focus() -
     assert resolve("What did the health visitor do well?", [], ALL).review_ids == []
 
 
+def test_the_other_reviews_take_the_topic_not_the_name_left_behind() -> None:
+    from service.conversation import resolve
+
+    emily = ReviewMeta("emily", "Emily", "e.txt", ("Emily",), type="CSPR")
+    history = [
+        {"role": "user", "content": "In the Emily review, what happened when mum's boyfriend moved in?"},
+        {"role": "assistant", "content": "Nobody revisited the plan when he moved in."},
+    ]
+    r = resolve("Did the other reviews find the same?", history, [*ALL, emily])
+    assert r.is_followup and r.review_ids == ["child-p-h", "child-y", "child-o", "dudley-chronic-neglect-briefing"]
+    assert "boyfriend" in r.query and "moved" in r.query
+    assert "Emily" not in r.query
+
+
 def _hit(label: str, score: float):  # type: ignore[no-untyped-def]
     from core.records import Paragraph
     from index.retrieval import Hit
