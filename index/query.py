@@ -12,9 +12,11 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from core.records import ReviewMeta
+from index.keyword import tokenize
 
 # Each group lists words practitioners use interchangeably. A query word or phrase in a group
 # pulls in the group's other members. Kept small and domain-general on purpose.
@@ -63,6 +65,24 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
 )
 
 _STOP_FOR_MATCH = {"the", "a", "an", "of", "to", "in"}
+# Nouns practitioners use for the reviews' words that query expansion leaves alone: "kids" for children,
+# plurals that don't stem.
+SAME_NOUN: tuple[tuple[str, ...], ...] = (
+    ("child", "children", "kid", "kids", "sibling", "siblings"), ("man", "men"), ("woman", "women"),
+    ("person", "people"),
+)
+
+
+@cache
+def synonym_stems(stem: str) -> frozenset[str]:
+    """A keyword stem and the stems of its synonyms (the curated groups and the nouns above); a phrase gives
+    its head word ("male carer" -> carer)."""
+    out = {stem}
+    for group in SYNONYM_GROUPS + SAME_NOUN:
+        stems = [tokenize(term) for term in group]
+        if any(t == [stem] for t in stems):
+            out.update(t[-1] for t in stems if t)
+    return frozenset(out)
 
 
 @dataclass

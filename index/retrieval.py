@@ -27,7 +27,7 @@ from index.cache import replace_cache
 from index.embedder import Embedder, LlamaEmbedding, TokenVectors, get_embedder
 from index.keyword import KeywordIndex, tokenize
 from index.late import TokenIndex, chunk_text
-from index.query import SYNONYM_GROUPS, Glossary, strip_review_names
+from index.query import SYNONYM_GROUPS, Glossary, strip_review_names, synonym_stems
 from index.rerank import CrossEncoderReranker
 from index.spelling import Speller
 from index.store import ReviewStore, StoredChunk, paragraphs_from_chunks
@@ -471,10 +471,11 @@ class Retriever:
         return head + tail
 
     def known_share(self, terms: list[str]) -> float:
-        """Share of the query's words that occur anywhere in the library."""
+        """Share of the query's words the library knows: words that occur in it, or whose synonym does ("dad":
+        the reviews say "father")."""
         if not terms:
             return 1.0
-        return sum(1 for t in terms if self.keyword.knows(t)) / len(terms)
+        return sum(1 for t in terms if any(self.keyword.knows(x) for x in synonym_stems(t))) / len(terms)
 
     def sentence_scores(self, qvec: np.ndarray, review_id: str, label: str) -> list[tuple[str, float]]:
         rows = self.sentence_rows.get((review_id, label), [])

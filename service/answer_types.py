@@ -16,10 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 
 from index.keyword import STOPWORDS, tokenize
-from index.query import SYNONYM_GROUPS
+from index.query import synonym_stems
 
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 _YEAR = r"(?:19|20)\d\d"
@@ -36,20 +35,6 @@ _GENERIC = frozenset(tokenize("times occasions people person different separate 
 # How far (in words) a number may sit from the word naming what it counts: "9 known partners",
 # "women (it was estimated about 300 per annum)".
 _NEAR = 6
-# Nouns a question counts in other words than the reviews: "kids" for children, plurals that don't stem.
-_SAME_NOUN = (("child", "children", "kid", "kids", "sibling", "siblings"), ("man", "men"), ("woman", "women"),
-              ("person", "people"))
-
-
-@cache
-def _synonyms(stem: str) -> frozenset[str]:
-    """The stem and the stems of its synonyms (the query expansion's curated groups and the nouns above)."""
-    out = {stem}
-    for group in SYNONYM_GROUPS + _SAME_NOUN:
-        stems = [tokenize(term) for term in group]
-        if any(t == [stem] for t in stems):
-            out.update(t[-1] for t in stems if t)  # a phrase's head word: "male carer" -> carer
-    return frozenset(out)
 
 
 def counted(question: str) -> list[str]:
@@ -93,7 +78,7 @@ class AnswerType:
         asked = self.subject(question) if self.subject else []
         if not asked:
             return None
-        wanted = {x for stem in asked for x in _synonyms(stem)}
+        wanted = {x for stem in asked for x in synonym_stems(stem)}
         out = []
         for i, w in enumerate(_WORD.findall(sentence)):
             stems = tokenize(w)

@@ -207,3 +207,14 @@ def test_dense_search_finds_the_true_nearest_chunks(real_engine, query: str) -> 
     exact = np.stack([retriever.chunk_vecs[i] for i in ids]) @ qvec
     k = retriever.settings.retrieval.dense_k
     assert {cid for cid, _ in retriever.dense_search(qvec, k, Filters())} == {ids[i] for i in np.argsort(-exact)[:k]}
+
+
+def test_everyday_words_for_the_reviews_words_are_known(real_engine) -> None:  # type: ignore[no-untyped-def]
+    from index.keyword import tokenize
+
+    r = real_engine.retriever
+    # The reviews say "father" and "mother", never "dad" or "mum": practitioners' words are still known words,
+    # so asking in them does not weaken the evidence an answer is judged on.
+    assert not r.keyword.knows("dad") and not r.keyword.knows("mum")
+    assert r.known_share(tokenize("dads mum kids")) == 1.0
+    assert r.known_share(tokenize("mileage expenses claim")) < 1.0  # words the library lacks stay unknown
