@@ -134,7 +134,7 @@ class RetrievalSettings(BaseModel):
 
 class AnswerSettings(BaseModel):
     abstain_threshold: float = Field(
-        1.163,
+        1.136,
         description="Below this evidence score the answerer abstains. Calibrated on the eval set's dev split "
         "(see evals/README.md).",
     )
@@ -163,13 +163,6 @@ class AnswerSettings(BaseModel):
         ge=0,
         description="The answerer abstains when none of its this many best sentences holds the kind of value "
         "the question asks for; 0 never abstains for this (dev split, evals/DECISIONS.md).",
-    )
-    guidance_penalty: float = Field(
-        0.1,
-        ge=0,
-        description="Taken off the evidence strength of a request for general practice guidance that names no "
-        "review (\"how do I make a LADO referral?\"): the reviews tell what happened and what was learned, not "
-        "procedure (dev split, evals/DECISIONS.md).",
     )
     question_penalty: float = Field(
         0.1,

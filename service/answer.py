@@ -34,16 +34,6 @@ _THEME = re.compile(
 _QUESTION_END = re.compile(r"\?[\"”’')\]]*\s*$")
 _RECOMMEND = re.compile(r"\b(recommend\w*|should (?:be )?(?:done|change)|actions?|what needs to change)\b", re.I)
 
-# A request for general practice guidance ("how do I make a LADO referral?", "what are the rules on restraint?"):
-# the reviews tell what happened in their cases and what was learned, so such a question needs stronger evidence
-# than one about the cases, unless it names a review or asks what the reviews say.
-_GUIDANCE = re.compile(
-    r"\b(how (?:do|should|can|would) (?:i|we|you|a|an|the|staff|schools?|practitioners?|professionals?)\b|"
-    r"what should (?:i|we)\b|what (?:are|is) the (?:rules|law|legal|warning signs|signs|process|procedure|threshold|"
-    r"guidance)\b|when can (?:we|i)\b|what level of\b|do (?:i|we) need\b|should (?:i|we)\b)",
-    re.I,
-)
-
 ABSTAIN_MESSAGE = (
     "The reviews in this library don't appear to answer that. The closest paragraphs are listed as "
     "'may be related' so you can check for yourself."
@@ -84,12 +74,6 @@ def question_kind(question: str) -> str:
 def spans_reviews(question: str) -> bool:
     """Whether the question asks across the library ("what do the reviews say..."), not about one review."""
     return bool(_THEME.search(question))
-
-
-def asks_for_guidance(question: str, filters: Filters) -> bool:
-    """Whether the question asks for general practice guidance rather than about the reviews: guidance wording,
-    no review named or in focus, and not "what do the reviews say"."""
-    return bool(_GUIDANCE.search(question)) and not filters.review_ids and not spans_reviews(question)
 
 
 def is_rewritten(question: str, query: str) -> bool:
@@ -174,21 +158,11 @@ class ExtractiveAnswerer:
             hits = blend(hits, own, weight)[:top_k]
         return kind, q, qvec, hits
 
-    def strength(
-        self, question: str, filters: Filters, q: ExpandedQuery, hits: list[Hit], qvec: np.ndarray
-    ) -> float:
-        """The evidence strength abstention compares with its threshold: ``evidence_strength``, less
-        ``answer.guidance_penalty`` for a request for general practice guidance (dev split, evals/DECISIONS.md)."""
-        strength = evidence_strength(self.retriever, q.terms, hits, qvec)
-        if asks_for_guidance(question, filters):
-            strength -= self.settings.answer.guidance_penalty
-        return strength
-
     def assess(self, question: str, query: str, filters: Filters) -> tuple[float, str | None]:
         """For calibration: the evidence strength, and the kind of value the question asks for ("how many":
         a number) when none of the best sentences holds one, so the answerer abstains whatever its threshold."""
         kind, q, qvec, hits = self.retrieve(question, query, filters)
-        strength = self.strength(question, filters, q, hits, qvec)
+        strength = evidence_strength(self.retriever, q.terms, hits, qvec)
         if not hits:
             return strength, None
         wanted, scored = self._sentences(question, query, filters, kind, q, qvec, hits)
@@ -203,7 +177,7 @@ class ExtractiveAnswerer:
         kind, q, qvec, hits = self.retrieve(question, query, filters)
         if not hits:
             return Answer(ABSTAIN_MESSAGE, [], True, query, [])
-        if self.strength(question, filters, q, hits, qvec) < self.settings.answer.abstain_threshold:
+        if evidence_strength(r, q.terms, hits, qvec) < self.settings.answer.abstain_threshold:
             return self.abstain(query, hits)
         wanted, scored = self._sentences(question, query, filters, kind, q, qvec, hits)
         missing = self._missing(question, wanted, scored)

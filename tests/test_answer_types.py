@@ -141,33 +141,3 @@ def test_sentences_holding_the_value_are_preferred(real_engine, real_settings) -
     assert "seven weeks" in _answer(real_engine, real_settings, question, type_boost=0.1).answer
     assert "seven weeks" not in _answer(real_engine, real_settings, question, type_boost=0.0).answer
 
-
-@pytest.mark.parametrize(
-    ("question", "review_ids", "guidance"),
-    [
-        ("How do I make a LADO referral when a teacher is accused of harming a pupil?", None, True),
-        ("What are the rules on restraining a young person in a residential home?", None, True),
-        ("What should I do if a 16-year-old is being forced into marriage?", None, True),
-        ("How should the school have handled it?", ["child-y"], False),  # a review in focus: about the case
-        ("What do the reviews say about how I should work with fathers?", None, False),  # asks what the reviews say
-        ("What did the health visitor do when nobody answered the door?", None, False),
-    ],
-)
-def test_requests_for_general_guidance(question: str, review_ids: list[str] | None, guidance: bool) -> None:
-    from service.answer import asks_for_guidance
-
-    assert asks_for_guidance(question, Filters(review_ids)) is guidance
-
-
-def test_general_guidance_needs_stronger_evidence(real_engine, real_settings) -> None:  # type: ignore[no-untyped-def]
-    from service.answer import ExtractiveAnswerer
-
-    def strength(question: str, penalty: float, review_ids: list[str] | None = None) -> float:
-        s = real_settings.model_copy(deep=True)
-        s.answer.guidance_penalty = penalty
-        return ExtractiveAnswerer(real_engine.retriever, s).assess(question, question, Filters(review_ids))[0]
-
-    question = "How do I make a LADO referral when a teacher is accused of harming a pupil?"
-    assert strength(question, 0.3) == pytest.approx(strength(question, 0.0) - 0.3)
-    # The same words about a review in focus are a question about that case: no penalty.
-    assert strength(question, 0.3, ["child-o"]) == pytest.approx(strength(question, 0.0, ["child-o"]))
