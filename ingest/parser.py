@@ -42,11 +42,11 @@ _NAMED_LABEL = re.compile(
 )
 _TOC_LINE = re.compile(r"\t\s*(?:page\s*)?\d{1,3}\s*$", re.I)
 _BULLET = re.compile(r"^\s*(?:[-•●▪◦*]|\u2022)\s+")
-# A definition item under a lead-in ending in ':' ("Time period ... shall focus:" then "Child P: 16 October 2012
-# to 16 April 2015"): a short term, a colon, its value.
-# A numbered list item's start, on a line of its own: "2. What were the barriers...".
+# A numbered list item's start, on a line of its own after a finished sentence: "2. What were the barriers...".
 _LIST_ITEM_START = re.compile(r"^\d{1,2}[.)]\s+[A-Z\"“‘']")
 _ENDS = (".", "?", "!", ":", ";", "\"", "”", "’")
+# A definition item under a lead-in ending in ':' ("Time period ... shall focus:" then "Child P: 16 October 2012
+# to 16 April 2015"): a short term, a colon, its value.
 _TERM_ITEM = re.compile(r"^[A-Z][\w'’ ]{0,40}:\s+\S")
 _SENTENCE_VERBS = {
     "should", "must", "is", "are", "was", "were", "will", "can", "could", "would", "has", "have", "had",
