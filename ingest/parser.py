@@ -44,6 +44,7 @@ _TOC_LINE = re.compile(r"\t\s*(?:page\s*)?\d{1,3}\s*$", re.I)
 _BULLET = re.compile(r"^\s*(?:[-•●▪◦*]|\u2022)\s+")
 # A numbered list item's start, on a line of its own after a finished sentence: "2. What were the barriers...".
 _LIST_ITEM_START = re.compile(r"^\d{1,2}[.)]\s+[A-Z\"“‘']")
+# How a finished line ends before such an item; not ')', which ends the cells of tables laid out as lines.
 _ENDS = (".", "?", "!", ":", ";", "\"", "”", "’")
 # A definition item under a lead-in ending in ':' ("Time period ... shall focus:" then "Child P: 16 October 2012
 # to 16 April 2015"): a short term, a colon, its value.
@@ -358,15 +359,15 @@ class _ReviewParser:
                 return False
 
         # Anything else: a continuation, or a new unnumbered paragraph.
+        term_item = bool(self.paras) and self.paras[-1].open_list and _TERM_ITEM.match(cleaned) is not None
         if self.paras and (
             self._last_unfinished()
             or (self.paras[-1].open_list and (is_bullet or cleaned[0].islower() or cleaned[0] in "\"“'‘"))
-            or (self.paras[-1].open_list and (_TERM_ITEM.match(cleaned) is not None or numbered is not None))
+            or (self.paras[-1].open_list and (term_item or numbered is not None))
             or cleaned[0].islower()
             or (self.paras[-1].open_list and cleaned.startswith(("*\"", "\"", "“")))
         ) and self.paras[-1].section == self._section():
-            as_item = is_bullet or (self.paras[-1].open_list and _TERM_ITEM.match(cleaned) is not None)
-            self._continue(("\n- " if as_item else "\n" if numbered else " ") + body)
+            self._continue(("\n- " if is_bullet or term_item else "\n" if numbered else " ") + body)
             return False
         if self.paras and not self.paras[-1].parts:
             # A label line waiting for its text ("Recommendation 1:" then the recommendation).

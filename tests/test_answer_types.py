@@ -140,4 +140,3 @@ def test_sentences_holding_the_value_are_preferred(real_engine, real_settings) -
     )
     assert "seven weeks" in _answer(real_engine, real_settings, question, type_boost=0.1).answer
     assert "seven weeks" not in _answer(real_engine, real_settings, question, type_boost=0.0).answer
-
