@@ -50,7 +50,8 @@ test: install-dev
 	else $(BIN)/python -m pytest $(PYTEST_ARGS); fi
 
 lint: install-dev
-	$(BIN)/ruff check core ingest index service ui evals cli tests
+	$(BIN)/ruff check core ingest index service ui evals cli tests bench
+	$(BIN)/ruff format --check core ingest index service ui evals cli tests bench
 	$(BIN)/mypy
 
 eval: install

@@ -26,8 +26,9 @@ def _serve_ready(reviews: str, env: dict[str, str]) -> tuple[float, float]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     t = time.perf_counter()
-    proc = subprocess.Popen([reviews, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [reviews, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         while time.perf_counter() - t < 120:
             try:
@@ -63,8 +64,10 @@ def main() -> None:
         t = time.perf_counter()
         cold = run_ingest(settings)
         cold_s = time.perf_counter() - t
-        print(f"cold ingest (incl. model load): {cold_s:.1f} s, {cold.paragraphs} paragraphs, "
-              f"{cold.paragraphs / cold_s:.1f} paragraphs/s, {cold.chunks} chunks")
+        print(
+            f"cold ingest (incl. model load): {cold_s:.1f} s, {cold.paragraphs} paragraphs, "
+            f"{cold.paragraphs / cold_s:.1f} paragraphs/s, {cold.chunks} chunks"
+        )
         t = time.perf_counter()
         warm = run_ingest(settings)
         print(f"warm re-run, in-process: {time.perf_counter() - t:.2f} s ({warm.embedded} re-embedded)")
@@ -74,8 +77,10 @@ def main() -> None:
         subprocess.run([reviews, "ingest", "-q"], env=env, check=True, capture_output=True)
         print(f"warm re-run, `reviews ingest` command incl. start-up: {time.perf_counter() - t:.2f} s")
         ready, rss = _serve_ready(reviews, env)
-        print(f"service ready, `reviews serve` from a fresh process: {ready:.1f} s; "
-              f"its peak memory after three asks: {rss:.0f} MB")
+        print(
+            f"service ready, `reviews serve` from a fresh process: {ready:.1f} s; "
+            f"its peak memory after three asks: {rss:.0f} MB"
+        )
 
         from fastapi.testclient import TestClient
 
@@ -84,10 +89,16 @@ def main() -> None:
         t = time.perf_counter()
         with TestClient(create_app(settings, preload=True)) as client:
             print(f"service ready: {time.perf_counter() - t:.1f} s")
-            questions = ["what did the reviews say about fathers?", "How old was Child Y when they started school?",
-                         "what did reviews say about professional challenge?", "genogram", "risk conferences",
-                         "What did Child O recommend about GPs?", "neglect and missing school",
-                         "what is the capital of France?"] * 5
+            questions = [
+                "what did the reviews say about fathers?",
+                "How old was Child Y when they started school?",
+                "what did reviews say about professional challenge?",
+                "genogram",
+                "risk conferences",
+                "What did Child O recommend about GPs?",
+                "neglect and missing school",
+                "what is the capital of France?",
+            ] * 5
             for path, key in (("/v1/search", "query"), ("/v1/ask", "question")):
                 times = []
                 for q in questions:
@@ -95,8 +106,10 @@ def main() -> None:
                     client.post(path, json={key: q})
                     times.append((time.perf_counter() - t) * 1000)
                 times.sort()
-                print(f"{path}: p50 {statistics.median(times):.0f} ms, p95 {times[int(0.95 * (len(times) - 1))]:.0f} ms"
-                      f" over {len(times)} requests")
+                print(
+                    f"{path}: p50 {statistics.median(times):.0f} ms, p95 {times[int(0.95 * (len(times) - 1))]:.0f} ms"
+                    f" over {len(times)} requests"
+                )
 
 
 if __name__ == "__main__":

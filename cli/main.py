@@ -165,9 +165,7 @@ def ask(
 def eval_cmd(
     split: Annotated[str, typer.Option(help="dev, test or all.")] = "test",
     json_path: Annotated[str | None, typer.Option("--json", help="Also write the JSON result here.")] = None,
-    gate: Annotated[
-        bool, typer.Option("--gate", help="Exit 1 when a figure crosses evals/thresholds.toml.")
-    ] = False,
+    gate: Annotated[bool, typer.Option("--gate", help="Exit 1 when a figure crosses evals/thresholds.toml.")] = False,
     baselines: Annotated[bool, typer.Option(help="Run the three baselines beside the project.")] = True,
     calibrate: Annotated[bool, typer.Option("--calibrate", help="Calibrate the abstention threshold on dev.")] = False,
 ) -> None:

@@ -167,8 +167,8 @@ class AnswerSettings(BaseModel):
     question_penalty: float = Field(
         0.1,
         ge=0,
-        description="Taken off a candidate sentence that is itself a question (a term of reference, \"How do core "
-        "group members...?\"): it asks rather than tells, so it seldom answers (dev split, evals/DECISIONS.md).",
+        description='Taken off a candidate sentence that is itself a question (a term of reference, "How do core '
+        'group members...?"): it asks rather than tells, so it seldom answers (dev split, evals/DECISIONS.md).',
     )
     max_theme_reviews: int = Field(6, ge=1, description="Reviews quoted for a thematic question.")
     theme_sentences: int = Field(
@@ -184,9 +184,7 @@ class AnswerSettings(BaseModel):
         description="A review counts as holding a theme when its strength (best sentence score plus "
         "theme_late_weight times its best late-interaction score) is at least this...",
     )
-    theme_margin: float = Field(
-        0.5, description="...and is no further than this below the strongest review's."
-    )
+    theme_margin: float = Field(0.5, description="...and is no further than this below the strongest review's.")
     theme_late_weight: float = Field(
         0.5, ge=0, description="Weight of a review's best late-interaction score in its theme strength."
     )

@@ -341,8 +341,15 @@ def run_eval(settings: Settings, split: str = "test", baselines: bool = True, en
         if q.answerable == a["abstained"] or (
             q.gold and not any(holds(c["text"], g["quote"]) for c in a["citations"] for g in q.gold)
         ):
-            failures.append({"id": q.id, "type": q.type, "question": q.question, "abstained": a["abstained"],
-                             "cited": [f"{c['review_id']} {c['label']}" for c in a["citations"]]})
+            failures.append(
+                {
+                    "id": q.id,
+                    "type": q.type,
+                    "question": q.question,
+                    "abstained": a["abstained"],
+                    "cited": [f"{c['review_id']} {c['label']}" for c in a["citations"]],
+                }
+            )
     return EvalResult(
         split=split,
         n_questions=len(questions),
@@ -402,8 +409,10 @@ def load_thresholds(path: Path = THRESHOLDS) -> dict[str, dict[str, float]]:
 
 def check_gate(result: EvalResult, thresholds: dict[str, dict[str, float]]) -> list[str]:
     """Figures below their minimum (or above their maximum). Empty means the gate passes."""
-    figures = {**{f"retrieval.{k}": v for k, v in result.systems["project"].items()},
-               **{f"answers.{k}": v for k, v in result.answers.items()}}
+    figures = {
+        **{f"retrieval.{k}": v for k, v in result.systems["project"].items()},
+        **{f"answers.{k}": v for k, v in result.answers.items()},
+    }
     failed = []
     for name, value in thresholds.get("min", {}).items():
         if figures.get(name, 0.0) < value:
@@ -416,8 +425,9 @@ def check_gate(result: EvalResult, thresholds: dict[str, dict[str, float]]) -> l
 
 def markdown_report(result: EvalResult) -> str:
     names = list(result.systems)
-    metrics = [f"hit_rate@{k}" for k in KS] + [f"recall@{k}" for k in KS] + [
-        "mrr@10", "ndcg@10", "median_passage_words"]
+    metrics = (
+        [f"hit_rate@{k}" for k in KS] + [f"recall@{k}" for k in KS] + ["mrr@10", "ndcg@10", "median_passage_words"]
+    )
     lines = [
         f"# Evaluation report ({result.split} split, {result.n_questions} questions, commit {result.commit})",
         "",
@@ -431,21 +441,35 @@ def markdown_report(result: EvalResult) -> str:
         base = result.systems.get("llamaindex_quickstart", {}).get(m)
         ratio = f"{vals[0] / base:.2f}×" if base else "-"
         lines.append(f"| {m} | " + " | ".join(f"{v:.3f}" if v < 10 else f"{v:.0f}" for v in vals) + f" | {ratio} |")
-    lines += ["", "## Retrieval by question type (project)", "",
-              "| type | hit_rate@5 | recall@1 | recall@5 | recall@10 | mrr@10 |", "|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Retrieval by question type (project)",
+        "",
+        "| type | hit_rate@5 | recall@1 | recall@5 | recall@10 | mrr@10 |",
+        "|---|---|---|---|---|---|",
+    ]
     for t, tm in result.by_type.items():
-        lines.append(f"| {t} | {tm['hit_rate@5']:.3f} | {tm['recall@1']:.3f} | {tm['recall@5']:.3f} "
-                     f"| {tm['recall@10']:.3f} | {tm['mrr@10']:.3f} |")
-    lines += ["", "## Answers", "", "| metric | all | " + " | ".join(result.answers_by_type) + " |",
-              "|---|---|" + "---|" * len(result.answers_by_type)]
+        lines.append(
+            f"| {t} | {tm['hit_rate@5']:.3f} | {tm['recall@1']:.3f} | {tm['recall@5']:.3f} "
+            f"| {tm['recall@10']:.3f} | {tm['mrr@10']:.3f} |"
+        )
+    lines += [
+        "",
+        "## Answers",
+        "",
+        "| metric | all | " + " | ".join(result.answers_by_type) + " |",
+        "|---|---|" + "---|" * len(result.answers_by_type),
+    ]
     for m, v in result.answers.items():
         per = " | ".join(f"{result.answers_by_type[t].get(m, 0.0):.3f}" for t in result.answers_by_type)
         lines.append(f"| {m} | {v:.3f} | {per} |")
     lines += ["", "## Latency (in-process, warm)", ""]
     lines += [f"- {k}: {v} ms" for k, v in result.latency_ms.items()]
     lines += ["", f"## Questions the project got wrong ({len(result.failures)})", ""]
-    lines += [f"- {f['id']} ({f['type']}): {f['question']} → abstained={f['abstained']}, cited {f['cited'][:4]}"
-              for f in result.failures]
+    lines += [
+        f"- {f['id']} ({f['type']}): {f['question']} → abstained={f['abstained']}, cited {f['cited'][:4]}"
+        for f in result.failures
+    ]
     return "\n".join(lines) + "\n"
 
 

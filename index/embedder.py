@@ -95,9 +95,7 @@ class SentenceTransformerEmbedder:
     def embed_batch(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vecs = self._model.encode(
-            texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
-        )
+        vecs = self._model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False)
         return np.asarray(vecs, dtype=np.float32)
 
     def embed_tokens(self, texts: list[str]) -> list[TokenVectors]:
@@ -113,8 +111,11 @@ class SentenceTransformerEmbedder:
             vecs = out["token_embeddings"].detach().cpu().numpy()
             ids = [int(i) for i in out["input_ids"]][: len(vecs)]  # padding, if any, has no vector
             pieces = tokenizer.convert_ids_to_tokens(ids)
-            keep = [i for i, (tid, piece) in enumerate(zip(ids, pieces, strict=True))
-                    if tid not in special and _content_piece(piece)]
+            keep = [
+                i
+                for i, (tid, piece) in enumerate(zip(ids, pieces, strict=True))
+                if tid not in special and _content_piece(piece)
+            ]
             pooled = _unit_rows(out["sentence_embedding"].detach().cpu().numpy()[None, :])[0]
             result.append(TokenVectors([pieces[i] for i in keep], _unit_rows(vecs[keep]), pooled))
         return result

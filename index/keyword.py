@@ -63,9 +63,7 @@ class KeywordIndex:
     @classmethod
     def build(cls, chunks: Sequence[StoredChunk]) -> KeywordIndex:
         chunks = sorted(chunks, key=lambda c: c.id)
-        corpus = [
-            tokenize(f"{c.metadata.get('label', '')} {c.metadata.get('section', '')} {c.text}") for c in chunks
-        ]
+        corpus = [tokenize(f"{c.metadata.get('label', '')} {c.metadata.get('section', '')} {c.text}") for c in chunks]
         retriever = bm25s.BM25()
         if chunks:
             retriever.index(corpus, show_progress=False)

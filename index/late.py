@@ -60,9 +60,7 @@ class TokenIndex:
         return cls(list(ids), np.asarray(offsets, dtype=np.int64), vectors, idf, float(np.log((n + 1) / 0.5)))
 
     @classmethod
-    def load_or_build(
-        cls, embedder: Embedder, ids: Sequence[str], texts: Sequence[str], folder: Path
-    ) -> TokenIndex:
+    def load_or_build(cls, embedder: Embedder, ids: Sequence[str], texts: Sequence[str], folder: Path) -> TokenIndex:
         """The cached index for exactly these chunk texts and this model, else a new one (cached if possible)."""
         h = hashlib.sha256(f"{CACHE_VERSION}|{embedder.name}".encode())
         for cid, text in zip(ids, texts, strict=True):

@@ -207,9 +207,7 @@ class Retriever:
         self.glossary = glossary
         self.speller: Speller | None = None
         if self.settings.retrieval.spelling:
-            names = [
-                " ".join([m.title, *m.children, m.area or "", m.partnership or ""]) for m in self.reviews.values()
-            ]
+            names = [" ".join([m.title, *m.children, m.area or "", m.partnership or ""]) for m in self.reviews.values()]
             known = self.embedder.vocabulary() | {w for group in SYNONYM_GROUPS for t in group for w in t.split()}
             self.speller = Speller.build([p.text + " " + p.section for p in self.paragraphs] + names, known)
         self._index = VectorStoreIndex.from_vector_store(

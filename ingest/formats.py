@@ -242,9 +242,7 @@ def _breaks_between(prev: _Line, line: _Line, block: _Block, stats: _PdfStats) -
     text = line.text
     # A label starts a paragraph; a wrapped line that merely begins with a
     # number ("1.5 hours") follows a line that stops mid-sentence.
-    if (_PARA_LABEL.match(text) or _LIST_NUMBER.match(text) or _NAMED_LABEL.match(text)) and (
-        ends_sentence or short
-    ):
+    if (_PARA_LABEL.match(text) or _LIST_NUMBER.match(text) or _NAMED_LABEL.match(text)) and (ends_sentence or short):
         return True
     starts_upper = text[:1].isupper() or text[:1] in "\"'“‘(" or text[:1].isdigit()
     if prev.bold != line.bold and starts_upper:
@@ -306,9 +304,7 @@ def _pdf_page_markup(lines: list[_Line], stats: _PdfStats) -> str:
 def _open_pdf(path: Path) -> PdfReader:
     data = path.read_bytes()
     if b"%PDF-" not in data[:1024]:
-        raise IngestError(
-            f"{path.name}: is not a PDF (no %PDF header); it may be another format renamed .pdf"
-        )
+        raise IngestError(f"{path.name}: is not a PDF (no %PDF header); it may be another format renamed .pdf")
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
@@ -324,9 +320,7 @@ def _open_pdf(path: Path) -> PdfReader:
                 raise IngestError(f"{path.name}: is a password-protected PDF; save an unprotected copy")
         _ = len(reader.pages)  # reads the page tree, where truncation shows
     except PdfReadError as exc:
-        raise IngestError(
-            f"{path.name}: is a damaged or truncated PDF ({type(exc).__name__}: {exc})"
-        ) from exc
+        raise IngestError(f"{path.name}: is a damaged or truncated PDF ({type(exc).__name__}: {exc})") from exc
     return reader
 
 
@@ -338,9 +332,7 @@ def load_pdf(path: Path) -> list[PageText]:
         try:
             page_lines.append(_pdf_page_lines(page))
         except PdfReadError as exc:
-            raise IngestError(
-                f"{path.name}: page {number} could not be read ({type(exc).__name__}: {exc})"
-            ) from exc
+            raise IngestError(f"{path.name}: page {number} could not be read ({type(exc).__name__}: {exc})") from exc
     stats = _pdf_stats(page_lines)
     return [PageText(i, _pdf_page_markup(lines, stats)) for i, lines in enumerate(page_lines, start=1)]
 
@@ -353,9 +345,7 @@ _PAGE_BREAK = "\f"
 # Containers whose runs are part of the paragraph's visible text.
 _RUN_CONTAINERS = {
     _W + name
-    for name in (
-        "hyperlink", "ins", "smartTag", "fldSimple", "customXml", "sdt", "sdtContent", "moveTo", "dir", "bdo"
-    )
+    for name in ("hyperlink", "ins", "smartTag", "fldSimple", "customXml", "sdt", "sdtContent", "moveTo", "dir", "bdo")
 }
 
 
@@ -390,8 +380,21 @@ def _format_number(n: int, fmt: str) -> str:
             s = chr(ord("a") + r) + s
         return s.upper() if fmt == "upperLetter" else s
     if fmt in ("lowerRoman", "upperRoman"):
-        pairs = [(1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
-                 (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")]
+        pairs = [
+            (1000, "m"),
+            (900, "cm"),
+            (500, "d"),
+            (400, "cd"),
+            (100, "c"),
+            (90, "xc"),
+            (50, "l"),
+            (40, "xl"),
+            (10, "x"),
+            (9, "ix"),
+            (5, "v"),
+            (4, "iv"),
+            (1, "i"),
+        ]
         s = ""
         for value, letters in pairs:
             while n >= value:
@@ -712,9 +715,7 @@ def _open_docx(path: Path) -> Any:
     except zipfile.BadZipFile as exc:
         raise IngestError(f"{path.name}: is not a .docx file (not a zip archive: {exc})") from exc
     except (PackageNotFoundError, KeyError, ValueError, etree.XMLSyntaxError) as exc:
-        raise IngestError(
-            f"{path.name}: is not a readable Word .docx file ({type(exc).__name__}: {exc})"
-        ) from exc
+        raise IngestError(f"{path.name}: is not a readable Word .docx file ({type(exc).__name__}: {exc})") from exc
 
 
 def load_docx(path: Path) -> list[PageText]:
@@ -738,9 +739,33 @@ def load_docx(path: Path) -> list[PageText]:
 
 _HTML_DROP = ["script", "style", "nav", "noscript", "template", "head", "svg", "iframe", "button"]
 _HTML_BLOCKS = {
-    "p", "div", "section", "article", "main", "header", "footer", "aside", "blockquote", "figure",
-    "figcaption", "address", "body", "html", "ul", "ol", "dl", "dt", "dd", "pre", "hr", "center",
-    "form", "fieldset", "details", "summary", "caption",
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "header",
+    "footer",
+    "aside",
+    "blockquote",
+    "figure",
+    "figcaption",
+    "address",
+    "body",
+    "html",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "pre",
+    "hr",
+    "center",
+    "form",
+    "fieldset",
+    "details",
+    "summary",
+    "caption",
 }
 _FOOTNOTE_ID = re.compile(r"^(?:fn|footnote|note|endnote)[-_:]?(\d{1,3})$", re.I)
 _BACKREF = re.compile("[↩\ufe0e\ufe0f]")

@@ -45,15 +45,32 @@ _BULLET = re.compile(r"^\s*(?:[-•●▪◦*]|\u2022)\s+")
 # A numbered list item's start, on a line of its own after a finished sentence: "2. What were the barriers...".
 _LIST_ITEM_START = re.compile(r"^\d{1,2}[.)]\s+[A-Z\"“‘']")
 # How a finished line ends before such an item; not ')', which ends the cells of tables laid out as lines.
-_ENDS = (".", "?", "!", ":", ";", "\"", "”", "’")
+_ENDS = (".", "?", "!", ":", ";", '"', "”", "’")
 # A definition item under a lead-in ending in ':' ("Time period ... shall focus:" then "Child P: 16 October 2012
 # to 16 April 2015"): a short term, a colon, its value.
 _TERM_ITEM = re.compile(r"^[A-Z][\w'’ ]{0,40}:\s+\S")
 _SENTENCE_VERBS = {
-    "should", "must", "is", "are", "was", "were", "will", "can", "could", "would", "has", "have", "had",
-    "need", "needs", "did", "does", "do", "be",
+    "should",
+    "must",
+    "is",
+    "are",
+    "was",
+    "were",
+    "will",
+    "can",
+    "could",
+    "would",
+    "has",
+    "have",
+    "had",
+    "need",
+    "needs",
+    "did",
+    "does",
+    "do",
+    "be",
 }
-_TERMINAL = ('.', '!', '?', '"', "'", "”", "’", ")", ";")
+_TERMINAL = (".", "!", "?", '"', "'", "”", "’", ")", ";")
 
 
 def clean_inline(text: str) -> str:
@@ -216,9 +233,7 @@ class _ReviewParser:
         stripped = clean_inline(body)
         if not stripped:
             return
-        self.paras.append(
-            _Para(label, self._section(), page, [body], refs, open_list=stripped.endswith(":"))
-        )
+        self.paras.append(_Para(label, self._section(), page, [body], refs, open_list=stripped.endswith(":")))
 
     def _continue(self, text: str) -> None:
         body, refs = _extract_refs(text)
@@ -360,13 +375,17 @@ class _ReviewParser:
 
         # Anything else: a continuation, or a new unnumbered paragraph.
         term_item = bool(self.paras) and self.paras[-1].open_list and _TERM_ITEM.match(cleaned) is not None
-        if self.paras and (
-            self._last_unfinished()
-            or (self.paras[-1].open_list and (is_bullet or cleaned[0].islower() or cleaned[0] in "\"“'‘"))
-            or (self.paras[-1].open_list and (term_item or numbered is not None))
-            or cleaned[0].islower()
-            or (self.paras[-1].open_list and cleaned.startswith(("*\"", "\"", "“")))
-        ) and self.paras[-1].section == self._section():
+        if (
+            self.paras
+            and (
+                self._last_unfinished()
+                or (self.paras[-1].open_list and (is_bullet or cleaned[0].islower() or cleaned[0] in "\"“'‘"))
+                or (self.paras[-1].open_list and (term_item or numbered is not None))
+                or cleaned[0].islower()
+                or (self.paras[-1].open_list and cleaned.startswith(('*"', '"', "“")))
+            )
+            and self.paras[-1].section == self._section()
+        ):
             self._continue(("\n- " if is_bullet or term_item else "\n" if numbered else " ") + body)
             return False
         if self.paras and not self.paras[-1].parts:
@@ -490,9 +509,7 @@ class _ReviewParser:
                 label = f"{label} ({seen[label]})"
             else:
                 seen[label] = 1
-            notes = tuple(
-                f"{n} {self.footnotes[n]}" for n in dict.fromkeys(para.refs) if n in self.footnotes
-            )
+            notes = tuple(f"{n} {self.footnotes[n]}" for n in dict.fromkeys(para.refs) if n in self.footnotes)
             out.append(
                 Paragraph(
                     review_id=self.review_id,

@@ -152,9 +152,7 @@ class ExtractiveAnswerer:
         if weight > 0 and hits and is_rewritten(question, query):
             # A follow-up rewritten with the conversation's topic ("did the police go round too" + the last
             # question's words) also counts what its own words ask for (dev split: evals/DECISIONS.md).
-            own = r.search(
-                question, top_k=top_k, filters=filters, diversify=diversify, recommendations=recommendations
-            )
+            own = r.search(question, top_k=top_k, filters=filters, diversify=diversify, recommendations=recommendations)
             hits = blend(hits, own, weight)[:top_k]
         return kind, q, qvec, hits
 
@@ -206,7 +204,13 @@ class ExtractiveAnswerer:
         return Answer(ABSTAIN_MESSAGE, [], True, query, [self.citation(h, None) for h in hits[:3]])
 
     def _sentences(
-        self, question: str, query: str, filters: Filters, kind: str, q: ExpandedQuery, qvec: np.ndarray,
+        self,
+        question: str,
+        query: str,
+        filters: Filters,
+        kind: str,
+        q: ExpandedQuery,
+        qvec: np.ndarray,
         hits: list[Hit],
     ) -> tuple[AnswerType | None, list[Scored]]:
         """The kind of value the question asks for, if any, and the candidate sentences best first."""
@@ -361,4 +365,3 @@ class ExtractiveAnswerer:
             quote=quote,
             score=round(evidence_score(hit), 4),
         )
-

@@ -106,9 +106,7 @@ class Engine:
 
             self._llm = LLMAnswerer(self.retriever, settings, fallback=self.answerer)
 
-    def prepare(
-        self, question: str, history: list[dict[str, str]], filters: Filters
-    ) -> tuple[str, str, Filters]:
+    def prepare(self, question: str, history: list[dict[str, str]], filters: Filters) -> tuple[str, str, Filters]:
         """The question with misspelt words corrected, the query to run and its filters: a review the
         question names (or the conversation is about) becomes the review filter, unless the request set one."""
         self.retriever.ensure_nonempty()

@@ -124,9 +124,7 @@ class FeedbackIn(BaseModel):
     rating: Rating = Field(description="Thumbs up or down.")
     comment: str | None = Field(None, max_length=2000, description="Optional free text.")
     citations: list[dict[str, Any]] = Field(default_factory=list, description="The answer's citations.")
-    history: list[dict[str, Any]] = Field(
-        default_factory=list, description="Conversation before the question."
-    )
+    history: list[dict[str, Any]] = Field(default_factory=list, description="Conversation before the question.")
     query_used: str | None = Field(None, description="The query the service actually searched with.")
 
 

@@ -52,7 +52,7 @@ def child_y_footnote(number: int) -> str:
     sup = str(number).translate(str.maketrans("0123456789", _SUPERSCRIPTS))
     for line in child_y_lines():
         if line.startswith(sup + " "):
-            return f"{number} {line[len(sup):].strip()}"
+            return f"{number} {line[len(sup) :].strip()}"
     raise KeyError(f"footnote {number} not in {CHILD_Y.name}")
 
 
@@ -99,9 +99,7 @@ def _pdf_markup(text: str) -> str:
     return _SUP_RUN.sub(lambda m: f"<super>{m.group(1).translate(_FROM_SUPERSCRIPT)}</super>", escape(text))
 
 
-def make_pdf(
-    elements: list[Element], path: Path, *, footer: str | None = "Page {n}", paragraph_gap: float = 6
-) -> Path:
+def make_pdf(elements: list[Element], path: Path, *, footer: str | None = "Page {n}", paragraph_gap: float = 6) -> Path:
     """A PDF with Helvetica body text that wraps, bold headings, small footnotes and a page-number footer.
 
     ``footer`` is formatted with the page number ``n``; ``paragraph_gap`` is the
@@ -208,9 +206,7 @@ def make_numbered_docx(sections: list[tuple[str, list[str]]], path: Path) -> Pat
     numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
 
     def number(paragraph, level: int) -> None:  # type: ignore[no-untyped-def]
-        num_pr = parse_xml(
-            f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="90"/></w:numPr>'
-        )
+        num_pr = parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="90"/></w:numPr>')
         paragraph._p.get_or_add_pPr().append(num_pr)
 
     for heading, paragraphs in sections:
@@ -225,7 +221,7 @@ def add_rendered_page_break(paragraph, before: str, after: str) -> None:  # type
     """Give ``paragraph`` the text ``before`` + ``after`` with Word's record of a page break between."""
     paragraph.add_run(before)
     run = paragraph.add_run()
-    run._r.append(parse_xml(f'<w:lastRenderedPageBreak {nsdecls("w")}/>'))
+    run._r.append(parse_xml(f"<w:lastRenderedPageBreak {nsdecls('w')}/>"))
     run.add_text(after)
 
 

@@ -25,7 +25,8 @@ def chroma_server(tmp_path: Path):  # type: ignore[no-untyped-def]
     port = free_port()
     proc = subprocess.Popen(
         [str(exe), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(tmp_path / "server")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.time() + 60
@@ -44,8 +45,9 @@ def chroma_server(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def test_ingest_through_chroma_server(tmp_path: Path, chroma_server: int, corpus_copy: Path) -> None:
-    settings = make_settings(tmp_path / "data", corpus_copy, store={"chroma_host": "127.0.0.1",
-                                                                   "chroma_port": chroma_server})
+    settings = make_settings(
+        tmp_path / "data", corpus_copy, store={"chroma_host": "127.0.0.1", "chroma_port": chroma_server}
+    )
     report = run_ingest(settings)
     assert report.ok and report.reviews == 5
     again = run_ingest(settings)

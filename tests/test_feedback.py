@@ -95,9 +95,7 @@ def test_store_is_sqlite_in_wal_mode(client: TestClient, data_dir: Path) -> None
         {"citations": "not a list"},
     ],
 )
-def test_invalid_feedback_is_422_and_not_stored(
-    client: TestClient, data_dir: Path, bad: dict[str, object]
-) -> None:
+def test_invalid_feedback_is_422_and_not_stored(client: TestClient, data_dir: Path, bad: dict[str, object]) -> None:
     resp = client.post("/v1/feedback", json=_body(**bad))
     assert resp.status_code == 422
     assert FeedbackStore(data_dir / "feedback.sqlite3").count() == 0

@@ -244,10 +244,7 @@ def test_html_headings_paragraphs_lists_and_superscripts(html_path: Path) -> Non
 
 def test_html_declared_windows_1252_is_decoded(fixture_dir: Path) -> None:
     title = "Local Child Safeguarding Practice Review — Child Y"
-    page = (
-        '<html><head><meta charset="windows-1252"></head>'
-        f"<body><h1>{title}</h1><p>{child_y_paragraph('1.1')}</p>"
-    )
+    page = f'<html><head><meta charset="windows-1252"></head><body><h1>{title}</h1><p>{child_y_paragraph("1.1")}</p>'
     path = fixture_dir / "cp1252.html"
     path.write_bytes(page.encode("cp1252"))
     assert load_pages(path)[0].text.splitlines()[0] == f"# {title}"
@@ -275,9 +272,7 @@ def test_html_footnote_list_and_tables(fixture_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("fixture", ["pdf_path", "docx_path", "html_path"])
-def test_parsed_paragraphs_keep_labels_sections_and_pages(
-    fixture: str, request: pytest.FixtureRequest
-) -> None:
+def test_parsed_paragraphs_keep_labels_sections_and_pages(fixture: str, request: pytest.FixtureRequest) -> None:
     path: Path = request.getfixturevalue(fixture)
     paragraphs = parse_review(load_pages(path), "dudley-2022-child-y")
     by_label = {p.label: p for p in paragraphs}
@@ -330,9 +325,7 @@ BAD_FILES = {
 
 
 @pytest.mark.parametrize("name", sorted(BAD_FILES))
-def test_unreadable_files_raise_ingest_error_naming_the_file(
-    name: str, fixture_dir: Path, pdf_path: Path
-) -> None:
+def test_unreadable_files_raise_ingest_error_naming_the_file(name: str, fixture_dir: Path, pdf_path: Path) -> None:
     path = fixture_dir / name
     path.write_bytes(BAD_FILES[name](pdf_path.read_bytes()))
     with pytest.raises(IngestError) as info:

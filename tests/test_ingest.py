@@ -64,8 +64,14 @@ def test_bad_files_fail_alone_and_stored_reviews_survive(fast_settings: Settings
     (corpus / "dudley-2022-child-y-lcspr.txt").write_bytes(b"\xff\xfe\x00\x00garbage")
     report = run_ingest(fast_settings)
     failed = {p.file: p.message for p in report.failed}
-    assert set(failed) == {"broken.pdf", "empty.txt", "junk.txt", "notes.xyz", "latin1.txt",
-                           "dudley-2022-child-y-lcspr.txt"}
+    assert set(failed) == {
+        "broken.pdf",
+        "empty.txt",
+        "junk.txt",
+        "notes.xyz",
+        "latin1.txt",
+        "dudley-2022-child-y-lcspr.txt",
+    }
     assert "empty" in failed["empty.txt"] and "UTF-8" in failed["latin1.txt"]
     assert "unsupported file type" in failed["notes.xyz"]
     store = ReviewStore(fast_settings)

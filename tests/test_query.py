@@ -18,10 +18,16 @@ ALL = [PH, Y, CHILD_O, BRIEF]
 @pytest.mark.parametrize(
     ("query", "named", "expected"),
     [
-        ("What did the Child P and H review recommend about domestic abuse?", [PH],
-         "What did the review recommend about domestic abuse?"),
-        ("What did Child P/H recommend about staff who meet refusal?", [PH],
-         "What did recommend about staff who meet refusal?"),
+        (
+            "What did the Child P and H review recommend about domestic abuse?",
+            [PH],
+            "What did the review recommend about domestic abuse?",
+        ),
+        (
+            "What did Child P/H recommend about staff who meet refusal?",
+            [PH],
+            "What did recommend about staff who meet refusal?",
+        ),
         # One child of a two-child review says which child: kept.
         ("Did Child P's mum have support?", [PH], "Did Child P's mum have support?"),
         ("In Child O’s case, who was in the core group?", [CHILD_O], "In case, who was in the core group?"),
@@ -171,9 +177,11 @@ def test_a_followups_answer_quotes_what_it_asks(real_engine, real_settings) -> N
     def answer(share: float) -> str:
         settings = real_settings.model_copy(deep=True)
         settings.answer.followup_own_share = share
-        return ExtractiveAnswerer(real_engine.retriever, settings).answer(
-            question, resolved.query, Filters(resolved.review_ids)
-        ).answer
+        return (
+            ExtractiveAnswerer(real_engine.retriever, settings)
+            .answer(question, resolved.query, Filters(resolved.review_ids))
+            .answer
+        )
 
     assert "police" in answer(0.75).lower()
     assert "police" not in answer(0.0).lower()
@@ -194,8 +202,13 @@ def test_dense_score_is_the_cosine_however_a_paragraph_was_found(real_engine) ->
 
 @pytest.mark.parametrize(
     "query",
-    ["what did the reviews say about fathers?", "children missing education", "GP and health visitor liaison",
-     "Claire's Law disclosure", "neglect that goes on for years"],
+    [
+        "what did the reviews say about fathers?",
+        "children missing education",
+        "GP and health visitor liaison",
+        "Claire's Law disclosure",
+        "neglect that goes on for years",
+    ],
 )
 def test_dense_search_finds_the_true_nearest_chunks(real_engine, query: str) -> None:  # type: ignore[no-untyped-def]
     import numpy as np

@@ -52,8 +52,10 @@ def test_thematic_question_is_grouped_and_cited(client: TestClient) -> None:
 
 def test_followup_carries_the_topic(client: TestClient) -> None:
     first = client.post("/v1/ask", json={"question": "what did the reviews say about fathers?"}).json()
-    history = [{"role": "user", "content": "what did the reviews say about fathers?"},
-               {"role": "assistant", "content": first["answer"]}]
+    history = [
+        {"role": "user", "content": "what did the reviews say about fathers?"},
+        {"role": "assistant", "content": first["answer"]},
+    ]
     r = client.post("/v1/ask", json={"question": "what did they recommend about that?", "history": history}).json()
     assert "father" in r["query_used"].lower()
     assert not r["abstained"]
@@ -159,8 +161,9 @@ def test_empty_index_is_503(tmp_path: Path, real_settings: Settings) -> None:
 
 def test_real_uvicorn_server(real_settings: Settings, real_engine) -> None:  # type: ignore[no-untyped-def]
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(real_settings, engine=real_engine), host="127.0.0.1",
-                                           port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(real_settings, engine=real_engine), host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:

@@ -61,9 +61,7 @@ def _turns(at: AppTest) -> list[Turn]:
 
 
 # -- flows against the real service --------------------------------------------------------------
-def test_ask_streams_an_answer_with_citation_cards(
-    monkeypatch: pytest.MonkeyPatch, service_log: LiveService
-) -> None:
+def test_ask_streams_an_answer_with_citation_cards(monkeypatch: pytest.MonkeyPatch, service_log: LiveService) -> None:
     at = _app(monkeypatch, service_log.url)
     assert not at.exception
     count = len(httpx.get(f"{service_log.url}/v1/reviews", timeout=10).json()["reviews"])
@@ -92,17 +90,13 @@ def test_ask_streams_an_answer_with_citation_cards(
     assert len(at.feedback) == 1
 
 
-def test_show_in_context_fetches_neighbours(
-    monkeypatch: pytest.MonkeyPatch, service_log: LiveService
-) -> None:
+def test_show_in_context_fetches_neighbours(monkeypatch: pytest.MonkeyPatch, service_log: LiveService) -> None:
     at = _ask(_app(monkeypatch, service_log.url), FATHERS)
     first = _turns(at)[0].result.citations[0]
     at.button(key="c0-t0-cit0-ctx").click().run()
     assert not at.exception
 
-    [got] = [
-        r for r in service_log.requests if r.path.startswith(f"/v1/reviews/{first.review_id}/paragraphs/")
-    ]
+    [got] = [r for r in service_log.requests if r.path.startswith(f"/v1/reviews/{first.review_id}/paragraphs/")]
     assert got.query == "neighbours=2"
     ctx = at.session_state["contexts"]["c0-t0-cit0"]
     assert ctx.paragraph.label == first.label
@@ -115,9 +109,7 @@ def test_show_in_context_fetches_neighbours(
     assert "c0-t0-cit0" not in at.session_state["contexts"]
 
 
-def test_follow_up_sends_the_first_turn_as_history(
-    monkeypatch: pytest.MonkeyPatch, service_log: LiveService
-) -> None:
+def test_follow_up_sends_the_first_turn_as_history(monkeypatch: pytest.MonkeyPatch, service_log: LiveService) -> None:
     at = _ask(_app(monkeypatch, service_log.url), FATHERS)
     _ask(at, "what did Child Y's review say about that?")
 
@@ -132,9 +124,7 @@ def test_follow_up_sends_the_first_turn_as_history(
     assert [m.name for m in at.chat_message] == ["user", "assistant", "user", "assistant"]
 
 
-def test_filters_are_sent_with_the_question(
-    monkeypatch: pytest.MonkeyPatch, service_log: LiveService
-) -> None:
+def test_filters_are_sent_with_the_question(monkeypatch: pytest.MonkeyPatch, service_log: LiveService) -> None:
     at = _app(monkeypatch, service_log.url)
     at.multiselect(key="f_reviews").set_value(["child-y"])
     at.selectbox(key="f_area").set_value("Dudley")
@@ -246,9 +236,7 @@ def test_thumbs_down_without_comment(monkeypatch: pytest.MonkeyPatch, service_lo
     assert body["citations"] and body["citations"][0]["label"] == _turns(at)[0].result.related[0].label
 
 
-def test_streaming_failure_falls_back_to_plain_ask(
-    monkeypatch: pytest.MonkeyPatch, service_log: LiveService
-) -> None:
+def test_streaming_failure_falls_back_to_plain_ask(monkeypatch: pytest.MonkeyPatch, service_log: LiveService) -> None:
     def broken(self: ServiceClient, *args: Any, **kwargs: Any) -> Any:
         raise StreamBroken("stream endpoint answered HTTP 404")
         yield  # a generator, like the real one
@@ -260,9 +248,7 @@ def test_streaming_failure_falls_back_to_plain_ask(
     assert not at.error
 
 
-def test_library_lists_reviews_and_reads_one(
-    monkeypatch: pytest.MonkeyPatch, service_log: LiveService
-) -> None:
+def test_library_lists_reviews_and_reads_one(monkeypatch: pytest.MonkeyPatch, service_log: LiveService) -> None:
     at = _app(monkeypatch, service_log.url)
     at.radio(key="view").set_value("Library").run()
     assert not at.exception
@@ -298,9 +284,7 @@ def test_service_down_shows_a_clear_error_and_retry(monkeypatch: pytest.MonkeyPa
     assert not at.exception and url in at.error[0].value
 
 
-def test_service_failing_mid_conversation_then_retry(
-    monkeypatch: pytest.MonkeyPatch, service_log: LiveService
-) -> None:
+def test_service_failing_mid_conversation_then_retry(monkeypatch: pytest.MonkeyPatch, service_log: LiveService) -> None:
     def down(self: ServiceClient, *args: Any, **kwargs: Any) -> Any:
         raise ServiceUnavailable(self.base_url, "it did not answer in time")
 
@@ -319,9 +303,7 @@ def test_service_failing_mid_conversation_then_retry(
     assert [t.question for t in _turns(at)] == [FATHERS]
 
 
-def test_rejected_question_is_a_warning_not_a_crash(
-    monkeypatch: pytest.MonkeyPatch, service_log: LiveService
-) -> None:
+def test_rejected_question_is_a_warning_not_a_crash(monkeypatch: pytest.MonkeyPatch, service_log: LiveService) -> None:
     at = _ask(_app(monkeypatch, service_log.url), "   ")
     assert not _turns(at) and not service_log.posted("/v1/ask/stream"), "blank input is not sent"
     _ask(at, "fathers " * 130)  # over the service's 1000-character limit

@@ -111,9 +111,7 @@ def _start(tmp_root: Path, request: pytest.FixtureRequest) -> LiveService:
     port = free_port()
     live = LiveService(url=f"http://127.0.0.1:{port}", data_dir=data_dir)
     app = _Recorder(create_app(settings, preload=True), live.requests)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, name="live-service", daemon=True)
     thread.start()
 

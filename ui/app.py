@@ -259,9 +259,7 @@ def _sidebar_filters(reviews: list[ReviewMeta]) -> Filters:
         extra = ", ".join(str(x) for x in (r.area, r.year) if x)
         return f"{r.title} ({extra})" if extra else r.title
 
-    chosen = sb.multiselect(
-        "Reviews", list(by_id), key="f_reviews", format_func=review_name, placeholder="All reviews"
-    )
+    chosen = sb.multiselect("Reviews", list(by_id), key="f_reviews", format_func=review_name, placeholder="All reviews")
     areas = sorted({r.area for r in reviews if r.area})
     area = sb.selectbox("Area", [ALL, *areas], key="f_area")
     types = sorted({r.type for r in reviews if r.type})

@@ -162,9 +162,7 @@ def _with_final_blank(lines: Iterable[str]) -> Iterator[str]:
 class ServiceClient:
     """A thin typed client over the service's ``/v1`` API."""
 
-    def __init__(
-        self, base_url: str, timeout_s: float = 60.0, transport: httpx.BaseTransport | None = None
-    ) -> None:
+    def __init__(self, base_url: str, timeout_s: float = 60.0, transport: httpx.BaseTransport | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
         self.timeout = httpx.Timeout(timeout_s, connect=min(5.0, timeout_s))
@@ -248,9 +246,7 @@ class ServiceClient:
         return body
 
     def ask(self, question: str, history: list[dict[str, str]], filters: Filters | None = None) -> Answer:
-        return ask_result_from_json(
-            self._request("POST", "/v1/ask", json=self._ask_body(question, history, filters))
-        )
+        return ask_result_from_json(self._request("POST", "/v1/ask", json=self._ask_body(question, history, filters)))
 
     def ask_stream(
         self, question: str, history: list[dict[str, str]], filters: Filters | None = None

@@ -37,8 +37,7 @@ def _filters_line(filters: Mapping[str, object] | None) -> str | None:
     if not filters:
         return None
     return "Filters: " + "; ".join(
-        f"{k.replace('_', ' ')} = {', '.join(map(str, v)) if isinstance(v, list) else v}"
-        for k, v in filters.items()
+        f"{k.replace('_', ' ')} = {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in filters.items()
     )
 
 
