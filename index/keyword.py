@@ -36,12 +36,21 @@ def _stem(word: str) -> str:
     return word
 
 
+def _base(word: str) -> str:
+    """A word without its contraction: "children's" -> "children", "didn't" -> "did", "i've" -> "i"."""
+    if "'" not in word:
+        return word
+    if word.endswith("n't"):
+        return {"won't": "will", "can't": "can", "shan't": "shall"}.get(word, word[:-3])
+    return word.split("'", 1)[0]
+
+
 def tokenize(text: str) -> list[str]:
-    words = _WORD.findall(text.lower().replace("’", "'"))
-    return [_stem(w.replace("'s", "")) for w in words if w not in STOPWORDS and len(w) > 1]
+    words = (_base(w) for w in _WORD.findall(text.lower().replace("’", "'")))
+    return [_stem(w) for w in words if w not in STOPWORDS and len(w) > 1]
 
 
-TOKENIZER_VERSION = "2"
+TOKENIZER_VERSION = "3"
 
 
 def fingerprint(chunks: Sequence[StoredChunk]) -> str:

@@ -248,6 +248,8 @@ def _match_initials(words: list[str], letters: list[str]) -> str | None:
 
 # Words naming a kind of document; one names a review when only that review is of that kind.
 DOC_TYPE_WORDS = {"briefing", "scrutineer", "silp", "lcspr", "cspr", "scr", "thematic"}
+# Type words of everyday speech: "a team briefing" is the user's own; "the (neglect) briefing" names the review.
+EVERYDAY_TYPE_WORDS = {"briefing", "thematic"}
 
 
 def review_aliases(meta: ReviewMeta, reviews: list[ReviewMeta]) -> list[str]:
@@ -257,6 +259,20 @@ def review_aliases(meta: ReviewMeta, reviews: list[ReviewMeta]) -> list[str]:
         if word in DOC_TYPE_WORDS and sum(1 for m in reviews if word in (m.type or "").lower()) == 1:
             names.append(word)
     return list(dict.fromkeys(n for n in names if n))
+
+
+def alias_pattern(alias: str, meta: ReviewMeta | None = None) -> str:
+    """The regex that finds a review's alias in a question. An everyday type word counts only after "the",
+    "that" or "this" and up to three words ("the briefing", "the Dudley neglect briefing"), or up to three
+    words after a word of the review's own id ("neglect learning briefing"); not in "a lunchtime
+    briefing"."""
+    if alias not in EVERYDAY_TYPE_WORDS:
+        return rf"\b{re.escape(alias)}\b"
+    own = sorted({w for w in (meta.id.split("-") if meta else []) if len(w) >= 4 and w != alias})
+    before = r"(?:the|that|this)\s+(?:[\w'’-]+\s+){0,3}"
+    if own:
+        before = rf"(?:{before}|\b(?:{'|'.join(map(re.escape, own))})\s+(?:[\w'’-]+\s+){{0,2}})"
+    return rf"\b{before}{re.escape(alias)}\b"
 
 
 def strip_review_names(query: str, named: list[ReviewMeta], reviews: list[ReviewMeta]) -> str:

@@ -26,10 +26,12 @@ log = logging.getLogger(__name__)
 
 _THEME = re.compile(
     r"\b(reviews|across|themes?|common|patterns?|all the|library|each review|any of the|which reviews|"
-    r"what (?:do|did) (?:the )?(?:reviews|they) (?:say|find|learn)|learning (?:about|on|for)|lessons?|"
+    r"what (?:do|did) (?:the )?reviews (?:say|find|learn)|learning (?:about|on|for)|lessons?|"
     r"(?:these|those|the|any of the|all the|which|other|any) cases)\b",
     re.I,
 )
+# "What did they say...": the reviews, unless one review is in focus, when "they" are its authors.
+_THEY_SAY = re.compile(r"\bwhat (?:do|did) they (?:say|find|learn)\b", re.I)
 # A sentence that is itself a question: "To what extent did practitioners "Think Fathers"?"
 _QUESTION_END = re.compile(r"\?[\"”’')\]]*\s*$")
 _RECOMMEND = re.compile(r"\b(recommend\w*|should (?:be )?(?:done|change)|actions?|what needs to change)\b", re.I)
@@ -63,17 +65,18 @@ class Evidence:
     scored: list[Scored]
 
 
-def question_kind(question: str) -> str:
+def question_kind(question: str, in_focus: bool = False) -> str:
     if _RECOMMEND.search(question):
         return "recommendation"
-    if _THEME.search(question):
+    if spans_reviews(question, in_focus):
         return "theme"
     return "fact"
 
 
-def spans_reviews(question: str) -> bool:
-    """Whether the question asks across the library ("what do the reviews say..."), not about one review."""
-    return bool(_THEME.search(question))
+def spans_reviews(question: str, in_focus: bool = False) -> bool:
+    """Whether the question asks across the library ("what do the reviews say..."), not about one review.
+    With one review in focus (named, or carried from the conversation), "what did they say" asks about it."""
+    return bool(_THEME.search(question) or (not in_focus and _THEY_SAY.search(question)))
 
 
 def is_rewritten(question: str, query: str) -> bool:
@@ -140,11 +143,12 @@ class ExtractiveAnswerer:
         self, question: str, query: str, filters: Filters, top_k: int = 20
     ) -> tuple[str, ExpandedQuery, np.ndarray, list[Hit]]:
         """The question's kind, expanded query, query vector and candidate paragraphs."""
-        kind = question_kind(question)
+        in_focus = len(filters.review_ids or []) == 1
+        kind = question_kind(question, in_focus)
         r = self.retriever
         q = r.expand(query, filters)
         qvec = r.embed_query(r.dense_query(q))
-        diversify, recommendations = spans_reviews(question), kind == "recommendation"
+        diversify, recommendations = spans_reviews(question, in_focus), kind == "recommendation"
         hits = r.search(
             query, top_k=top_k, filters=filters, diversify=diversify, query_vec=qvec, recommendations=recommendations
         )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from core.records import ReviewMeta
 from index.keyword import STOPWORDS
-from index.query import review_aliases, strip_review_names
+from index.query import alias_pattern, review_aliases, strip_review_names
 from service.answer import spans_reviews
 
 _FOLLOWUP_START = re.compile(
@@ -80,7 +80,7 @@ def _mentioned_reviews(text: str, reviews: list[ReviewMeta]) -> list[str]:
     low = text.lower()
     found = []
     for meta in reviews:
-        if any(re.search(rf"\b{re.escape(n)}\b", low) for n in review_aliases(meta, reviews)):
+        if any(re.search(alias_pattern(n, meta), low) for n in review_aliases(meta, reviews)):
             found.append(meta.id)
     return found
 
@@ -126,7 +126,7 @@ def resolve(question: str, history: list[dict[str, str]], reviews: list[ReviewMe
     if not is_followup(question):
         # A question complete in itself still stays with the review the conversation is about, unless it
         # names its own or asks across the library.
-        if not explicit and not spans_reviews(question):
+        if not explicit and not spans_reviews(question, in_focus=bool(_last_named(users, reviews))):
             explicit = _last_named(users, reviews)
         return Resolved(question.strip(), explicit, False)
 
@@ -148,7 +148,7 @@ def resolve(question: str, history: list[dict[str, str]], reviews: list[ReviewMe
             focus = [m.id for m in reviews if m.id not in left]
             # The topic carries to the other reviews; the name of the one left behind does not ("Emily").
             carried = strip_review_names(" ".join(carried), [m for m in reviews if m.id in left], reviews).split()
-        elif spans_reviews(question):
+        elif spans_reviews(question, in_focus=bool(mentioned_before) or len(cited) == 1):
             focus = []  # "what do the reviews say about that?": the topic carries, the review does not
         elif mentioned_before:
             focus = mentioned_before

@@ -54,6 +54,34 @@ def test_aliases_name_children_id_and_unique_type() -> None:
     assert "briefing" in review_aliases(BRIEF, ALL)
 
 
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("What did the briefing say about GPs?", True),
+        ("dudley neglect briefing - what should GPs do?", True),
+        ("Dudley chronic neglect learning briefing - what's expected of GPs?", True),
+        ("In the Dudley chronic neglect briefing, who should read it?", True),
+        # The user's own briefing is not the review.
+        ("I'm giving a lunchtime briefing on cumulative neglect. What are the main messages?", False),
+        ("Doing a team briefing next week on escalation: what are the key lessons?", False),
+    ],
+)
+def test_an_everyday_type_word_names_a_review_only_when_it_points_at_one(question: str, named: bool) -> None:
+    from service.conversation import resolve
+
+    assert resolve(question, [], ALL).review_ids == (["dudley-chronic-neglect-briefing"] if named else [])
+
+
+def test_contractions_are_their_stopwords() -> None:
+    from index.keyword import tokenize
+
+    assert tokenize("I've been asked; it's what they'd done, didn't they? Children's services won't") == [
+        "ask",
+        "children",
+        "servic",
+    ]
+
+
 def test_search_under_a_review_filter_drops_its_names(real_engine) -> None:  # type: ignore[no-untyped-def]
     retriever = real_engine.retriever
     q = retriever.expand("What did the Child P and H review recommend about domestic abuse?", Filters(["child-p-h"]))
@@ -81,6 +109,22 @@ def test_only_questions_across_the_library_spread_over_reviews() -> None:
     assert spans_reviews("What do the reviews say about fathers?")
     assert spans_reviews("Did holidays cause problems in any of these cases?")
     assert not spans_reviews("What was recommended so that kids without a school place aren't missed?")
+    # "They" are the reviews, unless one review is in focus: then they are its authors.
+    assert spans_reviews("What did they say about housing?")
+    assert not spans_reviews("What did they say about housing?", in_focus=True)
+
+
+def test_what_did_they_say_stays_with_the_review_in_focus() -> None:
+    from service.conversation import resolve
+
+    history = [
+        {"role": "user", "content": "In Child O's review, who was actually in the core group?"},
+        {"role": "assistant", "content": "Only two agencies: social care and the school."},
+    ]
+    r = resolve("what did they say should happen when it's only those two round the table?", history, ALL)
+    assert r.is_followup and r.review_ids == ["child-o"]
+    themed = [{"role": "user", "content": "What do the reviews say about fathers?"}, HISTORY[1]]
+    assert resolve("and what did they say about housing?", themed, ALL).review_ids == []
 
 
 HISTORY = [
