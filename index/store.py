@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,6 +121,21 @@ class ReviewStore:
             embeddings=[[1.0]],
             metadatas=[{"json": json.dumps(meta.to_dict(), ensure_ascii=False), "source": meta.source}],
         )
+
+    def replace_chunks(self, review_id: str, nodes: Sequence[Any], add: Callable[[list[Any]], object]) -> None:
+        """Swap a review's stored chunks for ``nodes`` (already embedded), written by ``add`` (the vector
+        store's). If writing fails, the chunks stored before are put back and the error is raised."""
+        old = self.chunks.get(where={"review_id": review_id}, include=["embeddings", "metadatas", "documents"])
+        self.chunks.delete(where={"review_id": review_id})
+        try:
+            add(list(nodes))
+        except Exception:
+            self.chunks.delete(where={"review_id": review_id})
+            if old["ids"]:
+                self.chunks.add(
+                    ids=old["ids"], embeddings=old["embeddings"], metadatas=old["metadatas"], documents=old["documents"]
+                )
+            raise
 
     def delete_review(self, review_id: str) -> None:
         self.chunks.delete(where={"review_id": review_id})

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from llama_index.core.ingestion import DocstoreStrategy, IngestionPipeline
+from llama_index.core.ingestion import run_transformations
 from llama_index.core.schema import Document
 from llama_index.core.storage.docstore import SimpleDocumentStore
 from llama_index.vector_stores.chroma import ChromaVectorStore
@@ -177,17 +177,34 @@ def run_ingest(
 
     if changed:
         embedder = get_embedder(settings.embedding)
-        pipeline = IngestionPipeline(
-            transformations=[
-                ReviewChunker(parsed, settings.chunking),
-                LlamaEmbedding(embedder, batch_size=settings.embedding.batch_size),
-            ],
-            vector_store=ChromaVectorStore(chroma_collection=store.chunks),
-            docstore=docstore,
-            docstore_strategy=DocstoreStrategy.UPSERTS,
-        )
-        nodes = pipeline.run(documents=changed, show_progress=progress)
-        report.embedded = len(nodes)
+        transformations = [
+            ReviewChunker(parsed, settings.chunking),
+            LlamaEmbedding(embedder, batch_size=settings.embedding.batch_size),
+        ]
+        vector_store = ChromaVectorStore(chroma_collection=store.chunks)
+        for doc in changed:
+            # Chunked and embedded before anything stored is touched; then swapped in whole. A review that
+            # fails here keeps its stored version (and stays "changed", so the next ingest retries it).
+            meta = parsed[doc.id_][0]
+            try:
+                nodes = run_transformations([doc], transformations, show_progress=progress)
+                store.replace_chunks(doc.id_, nodes, vector_store.add)
+            except Exception as exc:  # noqa: BLE001 - one review's failure must cost neither the others nor itself
+                log.exception("could not store %s", meta.source)
+                report.failed.append(
+                    FileProblem(
+                        meta.source,
+                        f"could not be chunked and embedded ({type(exc).__name__}: {exc}); "
+                        "the version already stored is kept",
+                    )
+                )
+                report.updated.remove(doc.id_)
+                report.paragraphs -= meta.paragraphs
+                failed_ids.add(doc.id_)
+                del parsed[doc.id_]
+                continue
+            docstore.set_document_hash(doc.id_, doc.hash)
+            report.embedded += len(nodes)
 
     for meta, _ in parsed.values():
         store.upsert_review(meta)

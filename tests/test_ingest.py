@@ -41,6 +41,50 @@ def test_changed_review_replaces_its_chunks(fast_settings: Settings) -> None:
     assert len(ids) == len({c.id for c in ids})  # no duplicates, no stale parts
 
 
+def test_review_that_fails_to_embed_keeps_its_stored_version(fast_settings: Settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from index.embedder import LlamaEmbedding
+
+    run_ingest(fast_settings)
+    store = ReviewStore(fast_settings)
+    before = {c.id: c.text for c in store.all_chunks(where={"review_id": "dudley-chronic-neglect-briefing"})}
+    path = fast_settings.paths.corpus_dir / "dudley-chronic-neglect-practitioner-briefing.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("shared across the partnership", "shared widely"))
+
+    def fail(self, texts):  # type: ignore[no-untyped-def]
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(LlamaEmbedding, "_get_text_embeddings", fail)
+    report = run_ingest(fast_settings, store=store)
+    assert [f.file for f in report.failed] == ["dudley-chronic-neglect-practitioner-briefing.txt"]
+    assert "out of memory" in report.failed[0].message and "already stored is kept" in report.failed[0].message
+    assert report.updated == [] and len(report.unchanged) == 4 and report.removed == []
+    after = {c.id: c.text for c in store.all_chunks(where={"review_id": "dudley-chronic-neglect-briefing"})}
+    assert after == before  # the stored version, whole
+
+    monkeypatch.undo()
+    retry = run_ingest(fast_settings, store=store)  # still "changed", so the next ingest stores it
+    assert retry.ok and retry.updated == ["dudley-chronic-neglect-briefing"]
+    assert store.get_paragraph("dudley-chronic-neglect-briefing", "Recommendation 6")[0].text.endswith("shared widely.")
+
+
+def test_failed_chunk_write_puts_the_old_chunks_back(fast_settings: Settings) -> None:
+    run_ingest(fast_settings)
+    store = ReviewStore(fast_settings)
+    before = sorted(c.id for c in store.all_chunks(where={"review_id": "emily"}))
+
+    def broken_write(nodes):  # type: ignore[no-untyped-def]
+        store.chunks.delete(ids=before[:1])  # a write that got part way, then failed
+        raise OSError("disk full")
+
+    try:
+        store.replace_chunks("emily", [], broken_write)
+    except OSError:
+        pass
+    else:
+        raise AssertionError("the write error must reach the caller")
+    assert sorted(c.id for c in store.all_chunks(where={"review_id": "emily"})) == before
+
+
 def test_removed_review_is_deleted(fast_settings: Settings) -> None:
     run_ingest(fast_settings)
     (fast_settings.paths.corpus_dir / "bradford-emily-cspr-scrutineer-response.txt").unlink()
