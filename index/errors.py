@@ -16,3 +16,7 @@ class NotFoundError(ReviewsError):
     """An unknown review id or paragraph label."""
 
     status_code = 404
+
+
+class FilterError(NotFoundError):
+    """A filter naming a review the library does not hold."""

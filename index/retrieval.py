@@ -25,6 +25,7 @@ from core.records import Paragraph, ReviewMeta
 from core.settings import Settings
 from index.cache import replace_cache
 from index.embedder import Embedder, LlamaEmbedding, TokenVectors, get_embedder
+from index.errors import FilterError
 from index.keyword import KeywordIndex, tokenize
 from index.late import TokenIndex, chunk_text
 from index.query import SYNONYM_GROUPS, Glossary, strip_review_names, synonym_stems
@@ -113,6 +114,23 @@ class Filters:
         if self.review_type and str(meta.get("review_type", "")).lower() != self.review_type.lower():
             return False
         return True
+
+    def allows_review(self, meta: ReviewMeta) -> bool:
+        """Whether the filters admit this review (the same test ``allows`` makes of a chunk's metadata)."""
+        return self.allows({"review_id": meta.id, "area": meta.area, "year": meta.year, "review_type": meta.type})
+
+    def describe(self) -> str:
+        """The filters in words: "area 'Leeds', years 2018-2019"."""
+        parts = []
+        if self.review_ids:
+            parts.append("reviews " + ", ".join(repr(r) for r in self.review_ids))
+        if self.area:
+            parts.append(f"area {self.area!r}")
+        if self.year_from or self.year_to:
+            parts.append(f"years {self.year_from or '...'}-{self.year_to or '...'}")
+        if self.review_type:
+            parts.append(f"type {self.review_type!r}")
+        return ", ".join(parts) or "none"
 
     def to_llama(self) -> MetadataFilters | None:
         items: list[MetadataFilter] = []
@@ -250,6 +268,35 @@ class Retriever:
         self.sentence_rows: dict[tuple[str, str], list[int]] = {}
         for i, (r, lab, _) in enumerate(sentences):
             self.sentence_rows.setdefault((r, lab), []).append(i)
+
+    def check_filters(self, filters: Filters) -> Filters:
+        """The filters as the library spells them: area and type matched without regard to case (the dense
+        search matches them exactly), an empty review list meaning none. A review id the library does not
+        hold is an error naming it, not an empty result."""
+        unknown = [r for r in filters.review_ids or [] if r not in self.reviews]
+        if unknown:
+            raise FilterError(
+                f"filters.review_ids: no review with id {', '.join(repr(r) for r in unknown)} "
+                f"(known: {', '.join(self.reviews)})"
+            )
+
+        def spelt(value: str | None, held: set[str]) -> str | None:
+            if not value:
+                return None
+            return next((h for h in sorted(held) if h.lower() == value.strip().lower()), value)
+
+        metas = self.reviews.values()
+        return Filters(
+            filters.review_ids or None,
+            spelt(filters.area, {m.area for m in metas if m.area}),
+            filters.year_from,
+            filters.year_to,
+            spelt(filters.review_type, {m.type for m in metas if m.type}),
+        )
+
+    def matching_reviews(self, filters: Filters) -> list[ReviewMeta]:
+        """The library's reviews the filters admit."""
+        return [m for m in self.reviews.values() if filters.allows_review(m)]
 
     def ensure_nonempty(self) -> None:
         if not self.chunk_by_id:

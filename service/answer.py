@@ -16,7 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
-from core.records import Answer, Citation, label_display
+from core.records import Answer, Citation, ReviewMeta, label_display
 from core.settings import Settings
 from index.keyword import tokenize
 from index.retrieval import ExpandedQuery, Filters, Hit, Retriever, is_recommendation
@@ -63,6 +63,20 @@ class Evidence:
     qvec: np.ndarray
     hits: list[Hit]
     scored: list[Scored]
+
+
+def no_review_matches(query: str, filters: Filters, reviews: list[ReviewMeta]) -> Answer:
+    """The answer when the request's filters admit none of the library's reviews: says so, and what it holds."""
+    areas = sorted({m.area for m in reviews if m.area})
+    years = sorted({m.year for m in reviews if m.year})
+    types = sorted({m.type for m in reviews if m.type})
+    held = f"areas {', '.join(areas)}"
+    if years:
+        held += f"; years {years[0]}-{years[-1]}"
+    if types:
+        held += f"; types {', '.join(types)}"
+    message = f"No review in this library matches the filters ({filters.describe()}). The library holds: {held}."
+    return Answer(message, [], True, query, [])
 
 
 def question_kind(question: str, in_focus: bool = False) -> str:

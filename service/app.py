@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.errors import ReviewsError
@@ -21,9 +22,9 @@ from core.settings import Settings
 from index.errors import NotFoundError
 from index.retrieval import Filters, Retriever
 from service import feedback
-from service.answer import ExtractiveAnswerer
+from service.answer import ExtractiveAnswerer, no_review_matches
 from service.conversation import resolve
-from service.errors import BadRequestError
+from service.errors import BadRequestError, error_responses
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,12 @@ class FilterModel(BaseModel):
     year_to: int | None = Field(None, ge=1900, le=2200)
     review_type: str | None = Field(None, description="e.g. LCSPR, Learning briefing.")
 
+    @model_validator(mode="after")
+    def _years_in_order(self) -> FilterModel:
+        if self.year_from and self.year_to and self.year_from > self.year_to:
+            raise ValueError(f"year_from ({self.year_from}) is after year_to ({self.year_to})")
+        return self
+
     def to_filters(self) -> Filters:
         return Filters(self.review_ids, self.area, self.year_from, self.year_to, self.review_type)
 
@@ -44,9 +51,27 @@ class Turn(BaseModel):
     role: Literal["user", "assistant"]
     content: str = Field(max_length=20000)
 
+    @field_validator("content", mode="before")
+    @classmethod
+    def _content_text(cls, v: object) -> object:
+        return _as_text(v) if isinstance(v, str) else v
+
+
+# Documented in the schema; enforced by ``_nonblank`` so the error names the field in plain words.
+_NONBLANK: dict[str, Any] = {"minLength": 1, "pattern": r"[^\s\x00-\x1f\x7f-\x9f]"}
+_VISIBLE = re.compile(_NONBLANK["pattern"])
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _as_text(value: str) -> str:
+    return _SURROGATE.sub("\ufffd", value)
+
 
 def _nonblank(value: str, what: str) -> str:
-    if not value.strip():
+    """The text with any unpaired surrogate (valid JSON, not text) replaced by U+FFFD; an error if nothing is
+    left but spaces and control characters."""
+    value = _as_text(value)
+    if not _VISIBLE.search(value):
         raise ValueError(f"the {what} is empty: type what you want to know about the reviews")
     return value
 
@@ -58,7 +83,10 @@ def _within_limit(text: str, what: str, settings: Settings) -> None:
 
 
 class SearchRequest(BaseModel):
-    query: str = Field(description="What to look for, in your own words.")
+    query: str = Field(
+        description="What to look for, in your own words (at most `answer.max_question_chars`, 1000 by default).",
+        json_schema_extra=_NONBLANK,
+    )
     top_k: int = Field(10, ge=1, le=50)
     filters: FilterModel | None = None
 
@@ -69,7 +97,10 @@ class SearchRequest(BaseModel):
 
 
 class AskRequest(BaseModel):
-    question: str = Field(description="A question about the reviews.")
+    question: str = Field(
+        description="A question about the reviews (at most `answer.max_question_chars`, 1000 by default).",
+        json_schema_extra=_NONBLANK,
+    )
     history: list[Turn] = Field(default_factory=list, max_length=200)
     filters: FilterModel | None = None
 
@@ -110,6 +141,7 @@ class Engine:
         """The question with misspelt words corrected, the query to run and its filters: a review the
         question names (or the conversation is about) becomes the review filter, unless the request set one."""
         self.retriever.ensure_nonempty()
+        filters = self.retriever.check_filters(filters)  # an unknown review id is an error naming it
         question = self.retriever.correct(question)
         history = [
             {**turn, "content": self.retriever.correct(turn.get("content", ""))} if turn.get("role") == "user" else turn
@@ -124,6 +156,8 @@ class Engine:
 
     def ask(self, question: str, history: list[dict[str, str]], filters: Filters) -> Answer:
         question, query, filters = self.prepare(question, history, filters)
+        if not self.retriever.matching_reviews(filters):
+            return no_review_matches(query, filters, list(self.retriever.reviews.values()))
         answerer = self._llm or self.answerer
         return answerer.answer(question, query, filters)  # type: ignore[no-any-return]
 
@@ -160,8 +194,19 @@ def _answer_model(a: Answer) -> AskResponse:
     )
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"ok": False, "error": message, "status": status}, status_code=status)
+def _error(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"ok": False, "error": message, "status": status}, status_code=status, headers=headers)
+
+
+# One server-sent event of /v1/ask/stream, as OpenAPI describes each event of a stream.
+_SSE_EVENT: dict[str, Any] = {
+    "type": "object",
+    "properties": {"event": {"type": "string", "enum": ["sentence", "done"]}, "data": {"type": "string"}},
+    "required": ["event", "data"],
+}
+
+# A body that is not text FastAPI reports as 400 with this detail; it is as malformed as broken JSON (422).
+_UNREADABLE_BODY = "There was an error parsing the body"
 
 
 def create_app(settings: Settings, engine: Engine | None = None, preload: bool = False) -> FastAPI:
@@ -195,14 +240,26 @@ def create_app(settings: Settings, engine: Engine | None = None, preload: bool =
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         parts = []
         for err in exc.errors():
-            where = ".".join(str(x) for x in err.get("loc", ()) if x != "body")
+            loc = tuple(err.get("loc", ()))
+            if err.get("type") == "json_invalid":  # loc is ("body", character offset)
+                at = f"at character {loc[-1]}" if len(loc) > 1 else "in it"
+                parts.append(
+                    f"the request body is not valid JSON ({err.get('ctx', {}).get('error', 'unreadable')} {at})"
+                )
+                continue
+            if loc == ("body",) and err.get("type") == "model_attributes_type":
+                parts.append('the request body must be a JSON object, such as {"question": "..."}')
+                continue
+            where = ".".join(str(x) for x in loc if x != "body")
             msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
             parts.append(f"{where}: {msg}" if where else msg)
         return _error(422, "; ".join(parts) or "the request is malformed")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _error(exc.status_code, str(exc.detail))
+        if exc.status_code == 400 and exc.detail == _UNREADABLE_BODY:
+            return _error(422, "the request body is not valid JSON text (send UTF-8 JSON)")
+        return _error(exc.status_code, str(exc.detail), exc.headers)  # a 405 keeps its Allow header
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
@@ -216,20 +273,31 @@ def create_app(settings: Settings, engine: Engine | None = None, preload: bool =
             return {"status": "starting", "reviews": None, "chunks": None}
         return {"status": "ok", "reviews": len(engine.retriever.reviews), "chunks": engine.store_count()}
 
-    @app.post("/v1/search", response_model=SearchResponse)
+    @app.post("/v1/search", response_model=SearchResponse, responses=error_responses(404, 422, 503))
     def search(body: SearchRequest, engine: EngineDep) -> SearchResponse:
         _within_limit(body.query, "query", settings)
         filters = (body.filters or FilterModel()).to_filters()
         return SearchResponse(results=engine.search(body.query, body.top_k, filters))
 
-    @app.post("/v1/ask", response_model=AskResponse)
+    @app.post("/v1/ask", response_model=AskResponse, responses=error_responses(404, 422, 503))
     def ask(body: AskRequest, engine: EngineDep) -> AskResponse:
         _within_limit(body.question, "question", settings)
         filters = (body.filters or FilterModel()).to_filters()
         history = [t.model_dump() for t in body.history]
         return _answer_model(engine.ask(body.question, history, filters))
 
-    @app.post("/v1/ask/stream")
+    @app.post(
+        "/v1/ask/stream",
+        response_class=StreamingResponse,
+        responses={
+            200: {
+                "description": 'Server-sent events: `sentence` events ({"text"}), then one `done` event '
+                "carrying the whole answer as /v1/ask returns it.",
+                "content": {"text/event-stream": {"schema": _SSE_EVENT}},
+            },
+            **error_responses(404, 422, 503),
+        },
+    )
     def ask_stream(body: AskRequest, engine: EngineDep) -> StreamingResponse:
         _within_limit(body.question, "question", settings)
         filters = (body.filters or FilterModel()).to_filters()
@@ -244,17 +312,17 @@ def create_app(settings: Settings, engine: Engine | None = None, preload: bool =
 
         return StreamingResponse(events(), media_type="text/event-stream")
 
-    @app.get("/v1/reviews")
+    @app.get("/v1/reviews", responses=error_responses(503))
     def reviews(engine: EngineDep) -> dict[str, Any]:
         return {"reviews": [m.to_dict() for m in engine.retriever.store.list_reviews()]}
 
-    @app.get("/v1/reviews/{review_id}")
+    @app.get("/v1/reviews/{review_id}", responses=error_responses(404, 503))
     def review(review_id: str, engine: EngineDep) -> dict[str, Any]:
         store = engine.retriever.store
         meta = store.get_review(review_id)
         return {**meta.to_dict(), "paragraphs": [p.to_dict() for p in store.paragraphs(review_id)]}
 
-    @app.get("/v1/reviews/{review_id}/paragraphs/{label:path}")
+    @app.get("/v1/reviews/{review_id}/paragraphs/{label:path}", responses=error_responses(404, 422, 503))
     def paragraph(
         review_id: str,
         label: str,
@@ -273,4 +341,17 @@ def create_app(settings: Settings, engine: Engine | None = None, preload: bool =
         raise NotFoundError(f"review {review_id!r} has no paragraph labelled {label!r}")
 
     app.include_router(feedback.router)
+
+    base_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        """The generated schema, with the question length limit these settings enforce."""
+        schema = base_openapi()
+        for model, field in (("AskRequest", "question"), ("SearchRequest", "query")):
+            schema["components"]["schemas"][model]["properties"][field]["maxLength"] = (
+                settings.answer.max_question_chars
+            )
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

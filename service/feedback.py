@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from core.settings import Settings
 from service.deps import get_app_settings
+from service.errors import error_responses
 
 Rating = Literal["up", "down"]
 
@@ -119,13 +120,15 @@ class FeedbackStore:
 
 
 class FeedbackIn(BaseModel):
-    question: str = Field(min_length=1, description="The question that was answered.")
-    answer: str = Field(description="The answer as shown.")
+    question: str = Field(min_length=1, max_length=20000, description="The question that was answered.")
+    answer: str = Field(max_length=200000, description="The answer as shown.")
     rating: Rating = Field(description="Thumbs up or down.")
     comment: str | None = Field(None, max_length=2000, description="Optional free text.")
-    citations: list[dict[str, Any]] = Field(default_factory=list, description="The answer's citations.")
-    history: list[dict[str, Any]] = Field(default_factory=list, description="Conversation before the question.")
-    query_used: str | None = Field(None, description="The query the service actually searched with.")
+    citations: list[dict[str, Any]] = Field(default_factory=list, max_length=200, description="The answer's citations.")
+    history: list[dict[str, Any]] = Field(
+        default_factory=list, max_length=200, description="Conversation before the question."
+    )
+    query_used: str | None = Field(None, max_length=20000, description="The query the service actually searched with.")
 
 
 router = APIRouter(tags=["feedback"])
@@ -137,14 +140,18 @@ def _store(settings: Settings) -> FeedbackStore:
     return FeedbackStore(settings.paths.feedback_db)
 
 
-@router.post("/v1/feedback")
+@router.post("/v1/feedback", responses=error_responses(422))
 def post_feedback(body: FeedbackIn, settings: AppSettings) -> dict[str, Any]:
     """Record a thumbs up/down, with an optional comment, on one answer."""
     new_id = _store(settings).add(**body.model_dump())
     return {"ok": True, "id": new_id}
 
 
-@router.get("/v1/feedback/export")
+@router.get(
+    "/v1/feedback/export",
+    response_class=Response,
+    responses={200: {"description": "One JSON object per line.", "content": {"application/x-ndjson": {}}}},
+)
 def export_feedback(settings: AppSettings) -> Response:
     """All feedback as JSON lines, oldest first."""
     return Response(
