@@ -37,6 +37,11 @@ class PathSettings(BaseModel):
         return self.data_dir / "bm25"
 
     @property
+    def generation_path(self) -> Path:
+        """Rewritten by each ingest that changes the store, so a running service knows to reload."""
+        return self.data_dir / "generation"
+
+    @property
     def feedback_db(self) -> Path:
         return self.data_dir / "feedback.sqlite3"
 

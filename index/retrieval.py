@@ -25,7 +25,7 @@ from core.records import Paragraph, ReviewMeta
 from core.settings import Settings
 from index.cache import replace_cache
 from index.embedder import Embedder, LlamaEmbedding, TokenVectors, get_embedder
-from index.errors import FilterError
+from index.errors import FilterError, StoreError
 from index.keyword import KeywordIndex, tokenize
 from index.late import TokenIndex, chunk_text
 from index.query import SYNONYM_GROUPS, Glossary, strip_review_names, synonym_stems
@@ -214,14 +214,13 @@ class Retriever:
         except OSError as exc:
             log.warning("cannot persist keyword index at %s: %s", folder, exc)
             self.keyword = KeywordIndex.build(chunks)
-        glossary_path = folder / "glossary.json"
+        # Mined from the paragraphs, cached by their content: a changed library mines it again.
+        key = hashlib.sha256("\n".join(p.text for p in self.paragraphs).encode()).hexdigest()[:16]
+        glossary_path = folder / f"glossary-{key}.json"
         glossary = Glossary.load(glossary_path)
         if glossary is None:
             glossary = Glossary.mine(p.text for p in self.paragraphs)
-            try:
-                glossary.save(glossary_path)
-            except OSError as exc:
-                log.warning("cannot persist glossary at %s: %s", glossary_path, exc)
+            replace_cache(glossary_path, glossary.save, "glossary")
         self.glossary = glossary
         self.speller: Speller | None = None
         if self.settings.retrieval.spelling:
@@ -299,10 +298,10 @@ class Retriever:
         return [m for m in self.reviews.values() if filters.allows_review(m)]
 
     def ensure_nonempty(self) -> None:
-        if not self.chunk_by_id:
-            # Someone may have ingested since we loaded.
-            self.reload()
         self.store.require_nonempty()
+        if not self.chunk_by_id:
+            # Filled by an ingest since this retriever loaded: its owner (the service's engine) reloads it.
+            raise StoreError("the index was filled after the service loaded it and is being reloaded: retry shortly")
 
     # -- query ------------------------------------------------------------
     def correct(self, text: str) -> str:

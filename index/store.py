@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import chromadb
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 
 from core.records import Paragraph, ReviewMeta
@@ -73,6 +76,32 @@ def make_client(settings: Settings) -> Any:
             else f"Chroma store at {settings.paths.chroma_dir}"
         )
         raise StoreError(f"cannot open the {where}: {exc}") from exc
+
+
+def read_generation(settings: Settings) -> str | None:
+    """Which ingest last changed the store (None before any did)."""
+    try:
+        return settings.paths.generation_path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def mark_generation(settings: Settings) -> None:
+    """Record that the store changed, so a running service reloads it."""
+    path = settings.paths.generation_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(f"{time.time_ns()}-{os.getpid()}", encoding="utf-8")
+    tmp.replace(path)
+
+
+def open_fresh(settings: Settings) -> ReviewStore:
+    """The store as another process left it. An embedded Chroma client caches its store in memory per path
+    (a second client shares the first one's view), so the cache is dropped first; clients already open
+    then reach the fresh view too."""
+    if not settings.store.chroma_host:
+        SharedSystemClient.clear_system_cache()
+    return ReviewStore(settings)
 
 
 class ReviewStore:

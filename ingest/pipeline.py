@@ -24,7 +24,7 @@ from core.settings import Settings
 from index.embedder import LlamaEmbedding, get_embedder
 from index.keyword import KeywordIndex
 from index.retrieval import Retriever
-from index.store import ReviewStore
+from index.store import ReviewStore, mark_generation
 from ingest.chunking import ReviewChunker
 from ingest.errors import IngestError
 from ingest.loaders import SUPPORTED_SUFFIXES, load_pages
@@ -221,10 +221,11 @@ def run_ingest(
     settings.paths.data_dir.mkdir(parents=True, exist_ok=True)
     docstore.persist(str(settings.paths.docstore_path))
     KeywordIndex.load_or_build(store.all_chunks(), settings.paths.bm25_dir)
-    if changed or report.removed:
+    if report.updated or report.removed:
         # Build the retriever's caches (sentence vectors, glossary) now, while the model is loaded,
         # so the service starts without embedding anything.
         Retriever(settings, store=store, embedder=get_embedder(settings.embedding))
+        mark_generation(settings)  # a running service reloads on its next request
 
     report.reviews = len(store.list_reviews())
     report.chunks = store.count()

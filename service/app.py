@@ -6,8 +6,10 @@ import json
 import logging
 import re
 import threading
+import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Query, Request
@@ -21,6 +23,7 @@ from core.records import Answer, Citation
 from core.settings import Settings
 from index.errors import NotFoundError
 from index.retrieval import Filters, Retriever
+from index.store import open_fresh, read_generation
 from service import feedback
 from service.answer import ExtractiveAnswerer, no_review_matches
 from service.conversation import resolve
@@ -123,19 +126,70 @@ class SearchResponse(BaseModel):
 
 
 # -- the engine ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Loaded:
+    """What the engine answers from, swapped whole when the store changes."""
+
+    retriever: Retriever
+    answerer: ExtractiveAnswerer
+    llm: Any
+    generation: str | None
+
+
 class Engine:
-    """Retriever and answerer, loaded once; reloaded when the store changes."""
+    """Retriever and answerer, loaded once; reloaded when an ingest changes the store (``refresh``)."""
+
+    RETRY_SECONDS = 30.0
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._lock = threading.Lock()
-        self.retriever = Retriever(settings)
-        self.answerer = ExtractiveAnswerer(self.retriever, settings)
-        self._llm: Any = None
-        if settings.llm.base_url:
+        self._retry_at = 0.0
+        self._loaded = self._load(read_generation(settings), Retriever(settings))
+
+    def _load(self, generation: str | None, retriever: Retriever) -> _Loaded:
+        answerer = ExtractiveAnswerer(retriever, self.settings)
+        llm: Any = None
+        if self.settings.llm.base_url:
             from service.llm import LLMAnswerer
 
-            self._llm = LLMAnswerer(self.retriever, settings, fallback=self.answerer)
+            llm = LLMAnswerer(retriever, self.settings, fallback=answerer)
+        return _Loaded(retriever, answerer, llm, generation)
+
+    @property
+    def retriever(self) -> Retriever:
+        return self._loaded.retriever
+
+    @property
+    def answerer(self) -> ExtractiveAnswerer:
+        return self._loaded.answerer
+
+    def refresh(self) -> None:
+        """Reload if an ingest (in any process) changed the store since this engine loaded it, or if the
+        engine loaded an empty store that is empty no longer. Requests already running finish on what they
+        began with; one request reloads while the others go on answering from the old load. A reload that
+        fails is logged and retried after ``RETRY_SECONDS``."""
+        loaded = self._loaded
+        generation = read_generation(self.settings)
+        stale = generation != loaded.generation or (not loaded.retriever.chunk_by_id and loaded.retriever.store.count())
+        if not stale or time.monotonic() < self._retry_at or not self._lock.acquire(blocking=False):
+            return
+        try:
+            if self._loaded is loaded:
+                retriever = Retriever(
+                    self.settings, store=open_fresh(self.settings), embedder=loaded.retriever.embedder
+                )
+                self._loaded = self._load(generation, retriever)
+                log.info(
+                    "reloaded the index: %d reviews, %d chunks", len(retriever.reviews), len(retriever.chunk_by_id)
+                )
+        except Exception:  # noqa: BLE001 - a store mid-write, say: keep answering from what is loaded
+            log.exception(
+                "could not reload the index; answering from the one loaded, retrying in %.0f s", self.RETRY_SECONDS
+            )
+            self._retry_at = time.monotonic() + self.RETRY_SECONDS
+        finally:
+            self._lock.release()
 
     def prepare(self, question: str, history: list[dict[str, str]], filters: Filters) -> tuple[str, str, Filters]:
         """The question with misspelt words corrected, the query to run and its filters: a review the
@@ -156,9 +210,10 @@ class Engine:
 
     def ask(self, question: str, history: list[dict[str, str]], filters: Filters) -> Answer:
         question, query, filters = self.prepare(question, history, filters)
-        if not self.retriever.matching_reviews(filters):
-            return no_review_matches(query, filters, list(self.retriever.reviews.values()))
-        answerer = self._llm or self.answerer
+        loaded = self._loaded
+        if not loaded.retriever.matching_reviews(filters):
+            return no_review_matches(query, filters, list(loaded.retriever.reviews.values()))
+        answerer = loaded.llm or loaded.answerer
         return answerer.answer(question, query, filters)  # type: ignore[no-any-return]
 
     def store_count(self) -> int:
@@ -178,6 +233,7 @@ def get_engine(request: Request) -> Engine:
             if request.app.state.engine is None:
                 request.app.state.engine = Engine(request.app.state.settings)
             engine = request.app.state.engine
+    engine.refresh()
     return engine
 
 
@@ -219,6 +275,7 @@ def create_app(settings: Settings, engine: Engine | None = None, preload: bool =
                 app.state.engine = Engine(settings)
             except ReviewsError as exc:
                 log.warning("engine not loaded at startup: %s", exc)
+                app.state.engine_error = str(exc)
         yield
 
     app = FastAPI(
@@ -229,6 +286,7 @@ def create_app(settings: Settings, engine: Engine | None = None, preload: bool =
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.engine_error = None
     app.state.engine_lock = threading.Lock()
 
     # -- errors: one JSON shape, mapped in one place ------------------------------------------
@@ -266,11 +324,18 @@ def create_app(settings: Settings, engine: Engine | None = None, preload: bool =
         log.exception("unexpected error")
         return _error(500, f"internal error ({type(exc).__name__}); the service log has details")
 
-    @app.get("/health")
-    def health(request: Request) -> dict[str, Any]:
+    @app.get(
+        "/health",
+        responses={503: {"description": "The service could not load the index at startup; `error` says why."}},
+    )
+    def health(request: Request) -> Any:
         engine = request.app.state.engine
         if engine is None:
+            if request.app.state.engine_error:  # startup failed: say why, as a status a probe sees
+                body = {"status": "error", "error": request.app.state.engine_error, "reviews": None, "chunks": None}
+                return JSONResponse(body, status_code=503)
             return {"status": "starting", "reviews": None, "chunks": None}
+        engine.refresh()
         return {"status": "ok", "reviews": len(engine.retriever.reviews), "chunks": engine.store_count()}
 
     @app.post("/v1/search", response_model=SearchResponse, responses=error_responses(404, 422, 503))

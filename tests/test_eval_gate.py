@@ -27,18 +27,22 @@ def test_gate_passes_on_test_split(real_settings: Settings, real_engine) -> None
 
 def _regressed_engine(real_engine, settings: Settings, embedder=None):  # type: ignore[no-untyped-def]
     """A copy of the real engine with other settings (and optionally another query embedder)."""
+    from dataclasses import replace
+
     from service.answer import ExtractiveAnswerer
     from service.app import Engine
 
     engine = Engine.__new__(Engine)
     engine.__dict__.update(real_engine.__dict__)
     engine.settings = settings
-    engine.retriever = real_engine.retriever.__class__.__new__(real_engine.retriever.__class__)
-    engine.retriever.__dict__.update(real_engine.retriever.__dict__)
-    engine.retriever.settings = settings
+    retriever = real_engine.retriever.__class__.__new__(real_engine.retriever.__class__)
+    retriever.__dict__.update(real_engine.retriever.__dict__)
+    retriever.settings = settings
     if embedder is not None:
-        engine.retriever.embedder = embedder
-    engine.answerer = ExtractiveAnswerer(engine.retriever, settings)
+        retriever.embedder = embedder
+    engine._loaded = replace(
+        real_engine._loaded, retriever=retriever, answerer=ExtractiveAnswerer(retriever, settings), llm=None
+    )
     return engine
 
 

@@ -182,3 +182,15 @@ def test_pdf_and_docx_reviews_are_ingested_with_pages(fast_settings: Settings) -
         ("child-y-as-word.pdf", "review id 'child-y-as-word' is already used by another file")
     ]
     assert store.get_paragraph("child-y-as-word", "3.4")[0].page == 2
+
+
+def test_glossary_follows_the_library(fast_settings: Settings) -> None:
+    from index.retrieval import Retriever
+
+    run_ingest(fast_settings)
+    assert "nova" not in Retriever(fast_settings).glossary.acronyms
+    path = fast_settings.paths.corpus_dir / "dudley-2022-child-y-lcspr.txt"
+    added = "\n\n9.99 The Neighbourhood Outreach Visiting Arrangement (NOVA) was offered to the family.\n"
+    path.write_text(path.read_text(encoding="utf-8") + added, encoding="utf-8")
+    run_ingest(fast_settings)
+    assert "outreach" in Retriever(fast_settings).glossary.acronyms["nova"].lower()
