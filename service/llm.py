@@ -15,9 +15,7 @@ import math
 import re
 from dataclasses import dataclass
 
-import httpx
 import numpy as np
-import openai
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.llms.openai_like import OpenAILike
 
@@ -86,8 +84,9 @@ class LLMAnswerer:
         ]
         try:
             reply = self.llm.chat(messages).message.content or ""
-        # OpenAIError covers the client's status and timeout errors; httpx.HTTPError any transport error left bare.
-        except (openai.OpenAIError, httpx.HTTPError) as exc:
+        # Any failure: the client's status, timeout and transport errors, and a reply that is no completion
+        # (a server answering 200 with no choices raises IndexError inside the client).
+        except Exception as exc:  # noqa: BLE001 - the extractive answer is always there to fall back on
             log.warning(
                 "LLM at %s failed (%s: %s); using the extractive answer",
                 self.settings.llm.base_url,

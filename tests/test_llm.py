@@ -75,6 +75,8 @@ def _fake_app(fake: FakeLLM) -> FastAPI:
         elif fake.mode == "slow":
             await asyncio.sleep(TIMEOUT_S + 2)
             content = "Too late [1]."
+        elif fake.mode == "empty":  # a 200 that is not a completion: no choices at all
+            return JSONResponse({"id": "x", "object": "chat.completion", "created": 0, "model": model, "choices": []})
         else:  # "error"
             return JSONResponse({"error": {"message": "boom", "type": "server_error"}}, status_code=500)
         return JSONResponse(_completion(content, model))
@@ -125,7 +127,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def llm_engine(data_dir: Path, fake_llm: FakeLLM) -> Engine:
     engine = Engine(_settings(data_dir, fake_llm.url))
-    assert isinstance(engine._llm, LLMAnswerer)
+    assert isinstance(engine._loaded.llm, LLMAnswerer)
     return engine
 
 
@@ -133,7 +135,7 @@ def llm_engine(data_dir: Path, fake_llm: FakeLLM) -> Engine:
 def extractive(data_dir: Path) -> Answer:
     """The answer with the LLM off: what every fallback must equal."""
     engine = Engine(_settings(data_dir, None))
-    assert engine._llm is None
+    assert engine._loaded.llm is None
     answer = engine.ask(QUESTION, [], Filters())
     assert not answer.abstained and answer.citations
     return answer
@@ -217,6 +219,16 @@ def test_server_error_falls_back(
     assert len(fake_llm.requests) == 1  # no retries
     assert answer == extractive
     assert "InternalServerError" in caplog.text
+
+
+def test_a_reply_that_is_no_completion_falls_back(
+    llm_engine: Engine, fake_llm: FakeLLM, extractive: Answer, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_llm.mode = "empty"
+    with caplog.at_level(logging.WARNING, logger="service.llm"):
+        answer = llm_engine.ask(QUESTION, [], Filters())
+    assert answer == extractive
+    assert "using the extractive answer" in caplog.text
 
 
 def test_abstains_without_calling_the_llm(data_dir: Path, fake_llm: FakeLLM) -> None:
