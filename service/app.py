@@ -8,7 +8,7 @@ import re
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -145,6 +145,11 @@ class Engine:
         self.settings = settings
         self._lock = threading.Lock()
         self._retry_at = 0.0
+        # Requests in flight, and whether a reload waits for them: a reload replaces the Chroma client
+        # every request reads through, so it runs alone (a second or two, after an ingest).
+        self._gate = threading.Condition()
+        self._active = 0
+        self._reloading = False
         self._loaded = self._load(read_generation(settings), Retriever(settings))
 
     def _load(self, generation: str | None, retriever: Retriever) -> _Loaded:
@@ -166,9 +171,9 @@ class Engine:
 
     def refresh(self) -> None:
         """Reload if an ingest (in any process) changed the store since this engine loaded it, or if the
-        engine loaded an empty store that is empty no longer. Requests already running finish on what they
-        began with; one request reloads while the others go on answering from the old load. A reload that
-        fails is logged and retried after ``RETRY_SECONDS``."""
+        engine loaded an empty store that is empty no longer. The reload waits for requests in flight to
+        finish and holds new ones until it is done. A reload that fails is logged, the old load kept, and
+        the reload retried after ``RETRY_SECONDS``."""
         loaded = self._loaded
         generation = read_generation(self.settings)
         stale = generation != loaded.generation or (not loaded.retriever.chunk_by_id and loaded.retriever.store.count())
@@ -176,10 +181,11 @@ class Engine:
             return
         try:
             if self._loaded is loaded:
-                retriever = Retriever(
-                    self.settings, store=open_fresh(self.settings), embedder=loaded.retriever.embedder
-                )
-                self._loaded = self._load(generation, retriever)
+                with self._alone():
+                    retriever = Retriever(
+                        self.settings, store=open_fresh(self.settings), embedder=loaded.retriever.embedder
+                    )
+                    self._loaded = self._load(generation, retriever)
                 log.info(
                     "reloaded the index: %d reviews, %d chunks", len(retriever.reviews), len(retriever.chunk_by_id)
                 )
@@ -190,6 +196,33 @@ class Engine:
             self._retry_at = time.monotonic() + self.RETRY_SECONDS
         finally:
             self._lock.release()
+
+    @contextmanager
+    def in_use(self) -> Iterator[Engine]:
+        """Hold the engine for one request: a reload waits for it to finish, and it for a reload."""
+        with self._gate:
+            while self._reloading:
+                self._gate.wait()
+            self._active += 1
+        try:
+            yield self
+        finally:
+            with self._gate:
+                self._active -= 1
+                self._gate.notify_all()
+
+    @contextmanager
+    def _alone(self) -> Iterator[None]:
+        with self._gate:
+            self._reloading = True
+            while self._active:
+                self._gate.wait()
+        try:
+            yield
+        finally:
+            with self._gate:
+                self._reloading = False
+                self._gate.notify_all()
 
     def prepare(self, question: str, history: list[dict[str, str]], filters: Filters) -> tuple[str, str, Filters]:
         """The question with misspelt words corrected, the query to run and its filters: a review the
@@ -226,7 +259,7 @@ class Engine:
         return [self.answerer.citation(h, None) for h in hits]
 
 
-def get_engine(request: Request) -> Engine:
+def get_engine(request: Request) -> Iterator[Engine]:
     engine: Engine | None = request.app.state.engine
     if engine is None:
         with request.app.state.engine_lock:
@@ -234,7 +267,8 @@ def get_engine(request: Request) -> Engine:
                 request.app.state.engine = Engine(request.app.state.settings)
             engine = request.app.state.engine
     engine.refresh()
-    return engine
+    with engine.in_use():
+        yield engine
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]

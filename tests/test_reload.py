@@ -5,9 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
+import httpx
+import uvicorn
 from fastapi.testclient import TestClient
+from tests_support import free_port
 
 from core.settings import Settings
 from ingest.pipeline import run_ingest
@@ -76,3 +81,44 @@ def test_health_says_why_startup_failed(tmp_path: Path, fast_settings: Settings)
     with TestClient(create_app(broken, preload=True)) as client:
         r = client.get("/health")
     assert r.status_code == 503 and r.json()["status"] == "error" and "no-such-model" in r.json()["error"]
+
+
+def test_requests_during_a_reingest_all_succeed(fast_settings: Settings) -> None:
+    """A real server under load while another process re-ingests: every request is answered (from the old
+    library or the new), none fails while the engine swaps its Chroma client."""
+    run_ingest(fast_settings)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(fast_settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    def load() -> None:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+            while not stop.is_set():
+                statuses.append(http.post("/v1/search", json={"query": "fathers and male carers"}).status_code)
+                statuses.append(http.get("/v1/reviews").status_code)
+
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.05)
+        workers = [threading.Thread(target=load) for _ in range(3)]
+        for w in workers:
+            w.start()
+        emily = fast_settings.paths.corpus_dir / "bradford-emily-cspr-scrutineer-response.txt"
+        emily.unlink()
+        _ingest_elsewhere(fast_settings)
+        time.sleep(1.0)  # requests go on across the reload
+        stop.set()
+        for w in workers:
+            w.join(timeout=60)
+        assert statuses and set(statuses) == {200}, sorted(set(statuses))
+        reviews = httpx.get(f"http://127.0.0.1:{port}/v1/reviews").json()["reviews"]
+        assert "emily" not in {r["id"] for r in reviews}
+    finally:
+        stop.set()
+        server.should_exit = True
+        thread.join(timeout=10)
