@@ -230,9 +230,10 @@ class Engine:
         self.retriever.ensure_nonempty()
         filters = self.retriever.check_filters(filters)  # an unknown review id is an error naming it
         question = self.retriever.correct(question)
+        keep = self.settings.answer.max_history_turns
         history = [
             {**turn, "content": self.retriever.correct(turn.get("content", ""))} if turn.get("role") == "user" else turn
-            for turn in history
+            for turn in (history[-keep:] if keep else [])
         ]
         resolved = resolve(question, history, list(self.retriever.reviews.values()))
         if resolved.review_ids and not filters.review_ids:

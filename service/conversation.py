@@ -102,7 +102,15 @@ def _cited_reviews(answer: str, reviews: list[ReviewMeta]) -> list[str]:
     return cited
 
 
-def is_followup(question: str) -> bool:
+# Starts that continue the conversation whatever the question names ("and Child O?", "what about ...").
+_CONTINUES = re.compile(r"^\s*(and|but|also|so|what about|how about|what else|anything else|same for)\b", re.I)
+
+
+def is_followup(question: str, names_review: bool = False) -> bool:
+    """Whether the question leans on the conversation. One that names its own review and points back at
+    nothing ("When was the Child O review published?") is complete, however short or wh-started."""
+    if names_review and not _PRONOUN.search(question) and not _CONTINUES.search(question):
+        return False
     words = _content_words(question)
     return bool(_FOLLOWUP_START.search(question) or _PRONOUN.search(question) or len(words) <= 2)
 
@@ -123,7 +131,7 @@ def resolve(question: str, history: list[dict[str, str]], reviews: list[ReviewMe
     assistants = [h["content"] for h in history if h.get("role") == "assistant" and h.get("content")]
     if not users:
         return Resolved(question.strip(), explicit, False)
-    if not is_followup(question):
+    if not is_followup(question, names_review=bool(explicit)):
         # A question complete in itself still stays with the review the conversation is about, unless it
         # names its own or asks across the library.
         if not explicit and not spans_reviews(question, in_focus=bool(_last_named(users, reviews))):

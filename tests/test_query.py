@@ -150,6 +150,32 @@ def test_naming_another_review_or_asking_across_the_library_leaves_the_focus() -
     assert resolve("What did the health visitor do well?", [], ALL).review_ids == []
 
 
+def test_a_question_naming_its_own_review_carries_no_topic() -> None:
+    from service.conversation import resolve
+
+    # Wh-started and short, but it names its review and points back at nothing: not a follow-up.
+    r = resolve("When was the Child O review published?", HISTORY, ALL)
+    assert not r.is_followup and r.review_ids == ["child-o"] and r.query == "When was the Child O review published?"
+    # Pointing back, or continuing, it still carries the topic to the review it names.
+    for question in ("And in Child O?", "What about Child O?", "Did Child O say the same about her?"):
+        r = resolve(question, HISTORY, ALL)
+        assert r.is_followup and r.review_ids == ["child-o"] and "praise" in r.query, question
+
+
+def test_only_the_latest_history_turns_count(real_engine) -> None:  # type: ignore[no-untyped-def]
+    from index.retrieval import Filters
+
+    named_long_ago = [
+        {"role": "user", "content": "What did the Child Y review say about school places?"},
+        {"role": "assistant", "content": "It took 16 months for Child Y to start school."},
+    ]
+    chat = [{"role": r, "content": f"turn {i}"} for i in range(30) for r in ("user", "assistant")]
+    keep = real_engine.settings.answer.max_history_turns
+    _, _, recent = real_engine.prepare("and what did it say about fathers?", named_long_ago + chat[-2:], Filters())
+    _, _, stale = real_engine.prepare("and what did it say about fathers?", named_long_ago + chat[-keep:], Filters())
+    assert recent.review_ids == ["child-y"] and not stale.review_ids
+
+
 def test_the_other_reviews_take_the_topic_not_the_name_left_behind() -> None:
     from service.conversation import resolve
 
