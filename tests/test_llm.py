@@ -185,17 +185,6 @@ def test_cited_sentences_kept_uncited_dropped(llm_engine: Engine, fake_llm: Fake
     assert answer.query_used
 
 
-def test_invalid_citations_fall_back(
-    llm_engine: Engine, fake_llm: FakeLLM, extractive: Answer, caplog: pytest.LogCaptureFixture
-) -> None:
-    fake_llm.mode = "invalid"
-    with caplog.at_level(logging.WARNING, logger="service.llm"):
-        answer = llm_engine.ask(QUESTION, [], Filters())
-    assert len(fake_llm.requests) == 1
-    assert answer == extractive
-    assert "no sentence with a valid citation" in caplog.text
-
-
 def test_timeout_falls_back(
     llm_engine: Engine, fake_llm: FakeLLM, extractive: Answer, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -210,25 +199,23 @@ def test_timeout_falls_back(
     assert "APITimeoutError" in caplog.text
 
 
-def test_server_error_falls_back(
-    llm_engine: Engine, fake_llm: FakeLLM, extractive: Answer, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(
+    ("mode", "logged"),
+    [
+        ("invalid", "no sentence with a valid citation"),  # cites paragraphs it was not given
+        ("error", "InternalServerError"),  # a 500
+        ("empty", "IndexError"),  # a 200 that is no completion: no choices at all
+    ],
+)
+def test_a_failing_model_falls_back(
+    llm_engine: Engine, fake_llm: FakeLLM, extractive: Answer, caplog: pytest.LogCaptureFixture, mode: str, logged: str
 ) -> None:
-    fake_llm.mode = "error"
+    fake_llm.mode = mode
     with caplog.at_level(logging.WARNING, logger="service.llm"):
         answer = llm_engine.ask(QUESTION, [], Filters())
     assert len(fake_llm.requests) == 1  # no retries
     assert answer == extractive
-    assert "InternalServerError" in caplog.text
-
-
-def test_a_reply_that_is_no_completion_falls_back(
-    llm_engine: Engine, fake_llm: FakeLLM, extractive: Answer, caplog: pytest.LogCaptureFixture
-) -> None:
-    fake_llm.mode = "empty"
-    with caplog.at_level(logging.WARNING, logger="service.llm"):
-        answer = llm_engine.ask(QUESTION, [], Filters())
-    assert answer == extractive
-    assert "using the extractive answer" in caplog.text
+    assert logged in caplog.text
 
 
 def test_abstains_without_calling_the_llm(data_dir: Path, fake_llm: FakeLLM) -> None:
