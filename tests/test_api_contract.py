@@ -93,6 +93,7 @@ def test_filters_matching_no_review_say_so(client_app: Any) -> None:
     ("content", "needle"),
     [
         (b"\xff\xfe", "not valid JSON"),
+        (b'{"question": "\xff"}', "not valid JSON text (send UTF-8 JSON)"),  # not UTF-8: FastAPI's 400
         (b"[1, 2]", "must be a JSON object"),
         (b'{"question": ', "not valid JSON"),
     ],
