@@ -73,11 +73,12 @@ class Speller:
         low = word.lower()
         if len(low) < MIN_LENGTH or word.isupper() or self._knows(low):
             return word  # short words have close neighbours; an acronym the library lacks is not a typo
-        if low not in self._memo:
+        best = self._memo.get(low)  # shared by the service's threads: read once, never index after a check
+        if best is None:
+            best = self._best(low)
             if len(self._memo) >= _MEMO_SIZE:
                 self._memo.clear()
-            self._memo[low] = self._best(low)
-        best = self._memo[low]
+            self._memo[low] = best
         if best == low:
             return word
         return best.capitalize() if word[0].isupper() else best
