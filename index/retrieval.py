@@ -26,7 +26,7 @@ from core.settings import Settings
 from index.cache import replace_cache
 from index.embedder import Embedder, LlamaEmbedding, TokenVectors, get_embedder
 from index.errors import FilterError, StoreError
-from index.keyword import KeywordIndex, tokenize
+from index.keyword import STOPWORDS, KeywordIndex, tokenize
 from index.late import TokenIndex, chunk_text
 from index.query import SYNONYM_GROUPS, Glossary, strip_review_names, synonym_stems
 from index.rerank import CrossEncoderReranker
@@ -517,6 +517,7 @@ class Retriever:
     def known_share(self, terms: list[str]) -> float:
         """Share of the query's words the library knows: words that occur in it, or whose synonym does ("dad":
         the reviews say "father")."""
+        terms = [t for t in terms if t not in STOPWORDS]  # "saying" stems to "say": asking, not content
         if not terms:
             return 1.0
         return sum(1 for t in terms if any(self.keyword.knows(x) for x in synonym_stems(t))) / len(terms)

@@ -301,3 +301,5 @@ def test_everyday_words_for_the_reviews_words_are_known(real_engine) -> None:  #
     assert not r.keyword.knows("dad") and not r.keyword.knows("mum")
     assert r.known_share(tokenize("dads mum kids")) == 1.0
     assert r.known_share(tokenize("mileage expenses claim")) < 1.0  # words the library lacks stay unknown
+    # Asking is not content: "saying" stems to "say", a stopword, which the library never holds.
+    assert r.known_share(tokenize("what are these reviews saying schools should do")) == 1.0
