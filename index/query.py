@@ -169,6 +169,26 @@ def synonym_stems(stem: str) -> frozenset[str]:
     return frozenset(out)
 
 
+def expansion_words(terms: list[str], expansions: list[str]) -> set[str]:
+    """The keyword stems an expanded query matches sentences on: the query's own and its expansions', less a
+    phrase's word that is a synonym group's own word when the query did not touch that group ("mother" of
+    "mother's partner" when the question asks about fathers)."""
+    own = set(terms)
+    untouched = {
+        stem
+        for group in SYNONYM_GROUPS
+        if not any(set(tokenize(t)) <= own for t in group if tokenize(t))
+        for t in group
+        if " " not in t
+        for stem in tokenize(t)
+    }
+    out = set(own)
+    for e in expansions:
+        words = tokenize(e)
+        out.update(words if len(words) == 1 else (w for w in words if w not in untouched))
+    return out
+
+
 @dataclass
 class Glossary:
     """Acronym <-> expansion pairs found in the corpus, plus the curated synonym groups."""

@@ -19,6 +19,7 @@ import numpy as np
 from core.records import Answer, Citation, ReviewMeta, label_display
 from core.settings import Settings
 from index.keyword import tokenize
+from index.query import expansion_words
 from index.retrieval import ExpandedQuery, Filters, Hit, Retriever, is_recommendation
 from service.answer_types import AnswerType, expected_type
 
@@ -233,7 +234,7 @@ class ExtractiveAnswerer:
     ) -> tuple[AnswerType | None, list[Scored]]:
         """The kind of value the question asks for, if any, and the candidate sentences best first."""
         r = self.retriever
-        query_words = set(q.terms) | set(tokenize(" ".join(q.expansions)))
+        query_words = expansion_words(q.terms, q.expansions)
         share = self.settings.answer.followup_own_share
         if share > 0 and is_rewritten(question, query):
             # A follow-up's paragraphs carry the conversation's topic; its sentences answer what it asks now.

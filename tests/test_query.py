@@ -303,3 +303,16 @@ def test_everyday_words_for_the_reviews_words_are_known(real_engine) -> None:  #
     assert r.known_share(tokenize("mileage expenses claim")) < 1.0  # words the library lacks stay unknown
     # Asking is not content: "saying" stems to "say", a stopword, which the library never holds.
     assert r.known_share(tokenize("what are these reviews saying schools should do")) == 1.0
+
+
+def test_a_synonym_phrase_brings_no_other_groups_word() -> None:
+    from index.keyword import tokenize
+    from index.query import Glossary, expansion_words
+
+    def words(question: str) -> set[str]:
+        return expansion_words(tokenize(question), Glossary({}).expand(question))
+
+    fathers = words("what did the reviews say about fathers?")
+    # "mother's partner" is a father-group phrase; its "mother" would match every sentence about the mother.
+    assert {"father", "dad", "partner", "carer"} <= fathers and "mother" not in fathers
+    assert "mother" in words("what about mum and her partner?")  # asked about, it stays
