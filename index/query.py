@@ -281,6 +281,16 @@ def review_aliases(meta: ReviewMeta, reviews: list[ReviewMeta]) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
 
 
+def children_together(metas: list[ReviewMeta]) -> str | None:
+    """The regex for the children of these reviews named together ("Child P and H", "P and H", "P&H", "P/H"),
+    when they have several; None otherwise."""
+    letters = [c.split()[-1] for m in metas for c in m.children if re.fullmatch(r"child\s+\w+", c, re.I)]
+    if len(letters) < 2:
+        return None
+    alt = "|".join(re.escape(x) for x in letters)
+    return rf"\b(?:child\s+)?(?:{alt})(?:\s*(?:and|&|/)\s*(?:child\s+)?(?:{alt}))+\b"
+
+
 def alias_pattern(alias: str, meta: ReviewMeta | None = None) -> str:
     """The regex that finds a review's alias in a question. An everyday type word counts only after "the",
     "that" or "this" and up to three words ("the briefing", "the Dudley neglect briefing"), or up to three
@@ -303,12 +313,9 @@ def strip_review_names(query: str, named: list[ReviewMeta], reviews: list[Review
     towards paragraphs that happen to repeat them (measured on the dev split, evals/DECISIONS.md).
     """
     out = query
-    letters = [c.split()[-1] for m in named for c in m.children if re.fullmatch(r"child\s+\w+", c, re.I)]
-    if len(letters) > 1:
-        # "Child P and H", "P and H", "P/H": children of the same review named together.
-        alt = "|".join(re.escape(x) for x in letters)
-        joined = rf"(?:child\s+)?(?:{alt})(?:\s*(?:and|&|/)\s*(?:child\s+)?(?:{alt}))+"
-        out = re.sub(rf"\b{joined}(?:['’]s)?\b", " ", out, flags=re.I)
+    joined = children_together(named)
+    if joined:
+        out = re.sub(rf"{joined}(?:['’]s)?\b", " ", out, flags=re.I)
     for meta in named:
         # One child of several ("Child P's mum" in the Child P and Child H review) says which child: it stays.
         own = {c.lower() for c in meta.children} if len(meta.children) > 1 else set()

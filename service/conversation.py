@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from core.records import ReviewMeta
 from index.keyword import STOPWORDS
-from index.query import alias_pattern, review_aliases, strip_review_names
+from index.query import alias_pattern, children_together, review_aliases, strip_review_names
 from service.answer import spans_reviews
 
 _FOLLOWUP_START = re.compile(
@@ -80,7 +80,10 @@ def _mentioned_reviews(text: str, reviews: list[ReviewMeta]) -> list[str]:
     low = text.lower()
     found = []
     for meta in reviews:
-        if any(re.search(alias_pattern(n, meta), low) for n in review_aliases(meta, reviews)):
+        together = children_together([meta])  # "P and H" names the Child P and Child H review
+        if any(re.search(alias_pattern(n, meta), low) for n in review_aliases(meta, reviews)) or (
+            together and re.search(together, low, re.I)
+        ):
             found.append(meta.id)
     return found
 

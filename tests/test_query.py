@@ -316,3 +316,17 @@ def test_a_synonym_phrase_brings_no_other_groups_word() -> None:
     # "mother's partner" is a father-group phrase; its "mother" would match every sentence about the mother.
     assert {"father", "dad", "partner", "carer"} <= fathers and "mother" not in fathers
     assert "mother" in words("what about mum and her partner?")  # asked about, it stays
+
+
+def test_children_named_together_name_their_review() -> None:
+    from service.conversation import resolve
+
+    history = [
+        {"role": "user", "content": "In the P and H review what did they say about the police sharing info?"},
+        {"role": "assistant", "content": "Officers failed to make referrals and share information."},
+    ]
+    r = resolve("and the GPs?", history, ALL)
+    assert r.is_followup and r.review_ids == ["child-p-h"]
+    for named in ("P&H found supervision patchy: why?", "what did p/h say about housing?", "Child P and H: fathers?"):
+        assert resolve(named, [], ALL).review_ids == ["child-p-h"], named
+    assert resolve("Is there a plan A and B for housing?", [], ALL).review_ids == []
