@@ -36,10 +36,37 @@ def _stem(word: str) -> str:
     return word
 
 
+# Contractions typed without their apostrophe, as practitioners often do ("wasnt", "dont", "theyre").
+BARE_CONTRACTIONS = {
+    "wasnt": "was",
+    "werent": "were",
+    "isnt": "is",
+    "arent": "are",
+    "dont": "do",
+    "doesnt": "does",
+    "didnt": "did",
+    "cant": "can",
+    "couldnt": "could",
+    "wouldnt": "would",
+    "shouldnt": "should",
+    "wont": "will",
+    "hasnt": "has",
+    "havent": "have",
+    "hadnt": "had",
+    "theyre": "they",
+    "youre": "you",
+    "ive": "i",
+    "im": "i",
+    "thats": "that",
+    "theres": "there",
+}
+
+
 def _base(word: str) -> str:
-    """A word without its contraction: "children's" -> "children", "didn't" -> "did", "i've" -> "i"."""
+    """A word without its contraction: "children's" -> "children", "didn't" -> "did", "i've" -> "i";
+    "wasnt" -> "was"."""
     if "'" not in word:
-        return word
+        return BARE_CONTRACTIONS.get(word, word)
     if word.endswith("n't"):
         return {"won't": "will", "can't": "can", "shan't": "shall"}.get(word, word[:-3])
     return word.split("'", 1)[0]
@@ -50,7 +77,7 @@ def tokenize(text: str) -> list[str]:
     return [_stem(w) for w in words if w not in STOPWORDS and len(w) > 1]
 
 
-TOKENIZER_VERSION = "3"
+TOKENIZER_VERSION = "4"
 
 
 def fingerprint(chunks: Sequence[StoredChunk]) -> str:

@@ -26,7 +26,7 @@ from core.settings import Settings
 from index.cache import replace_cache
 from index.embedder import Embedder, LlamaEmbedding, TokenVectors, get_embedder
 from index.errors import FilterError, StoreError
-from index.keyword import STOPWORDS, KeywordIndex, tokenize
+from index.keyword import BARE_CONTRACTIONS, STOPWORDS, KeywordIndex, tokenize
 from index.late import TokenIndex, chunk_text
 from index.query import SYNONYM_GROUPS, Glossary, strip_review_names, synonym_stems
 from index.rerank import CrossEncoderReranker
@@ -225,7 +225,11 @@ class Retriever:
         self.speller: Speller | None = None
         if self.settings.retrieval.spelling:
             names = [" ".join([m.title, *m.children, m.area or "", m.partnership or ""]) for m in self.reviews.values()]
-            known = self.embedder.vocabulary() | {w for group in SYNONYM_GROUPS for t in group for w in t.split()}
+            known = (
+                self.embedder.vocabulary()
+                | {w for group in SYNONYM_GROUPS for t in group for w in t.split()}
+                | set(BARE_CONTRACTIONS)  # "wasnt" is "wasn't", not a misspelt "want"
+            )
             self.speller = Speller.build([p.text + " " + p.section for p in self.paragraphs] + names, known)
         self._index = VectorStoreIndex.from_vector_store(
             ChromaVectorStore(chroma_collection=self.store.chunks),

@@ -59,3 +59,12 @@ def test_a_misspelt_question_gets_the_same_answer(real_engine) -> None:  # type:
 def test_acronyms_are_left_alone(speller: Speller) -> None:
     assert speller.correct("What did CAMHS do?") == "What did CAMHS do?"
     assert speller.correct("Helth") == "Health"  # a capital stays
+
+
+def test_contractions_typed_without_apostrophes_are_not_misspellings(real_engine) -> None:  # type: ignore[no-untyped-def]
+    from index.keyword import tokenize
+
+    # "wasnt" is one edit from "want": it must read as "wasn't", a stopword, not be "corrected".
+    text = "who noticed Child Y wasnt in school? they dont know, theyre not sure"
+    assert real_engine.retriever.correct(text) == text
+    assert tokenize("wasnt dont theyre didnt") == tokenize("wasn't don't they're didn't") == []
