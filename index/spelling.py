@@ -73,6 +73,11 @@ class Speller:
         low = word.lower()
         if len(low) < MIN_LENGTH or word.isupper() or self._knows(low):
             return word  # short words have close neighbours; an acronym the library lacks is not a typo
+        head = re.split(r"['’]", low, maxsplit=1)[0]
+        if head != low:
+            # A possessive, a contraction or a closing quote: the word before the apostrophe is what may be
+            # misspelt ("vistor's" -> "visitor's"; "council's" and "we're" stay as they are).
+            return self.correct_word(word[: len(head)]) + word[len(head) :] if head else word
         best = self._memo.get(low)  # shared by the service's threads: read once, never index after a check
         if best is None:
             best = self._best(low)

@@ -68,3 +68,11 @@ def test_contractions_typed_without_apostrophes_are_not_misspellings(real_engine
     text = "who noticed Child Y wasnt in school? they dont know, theyre not sure"
     assert real_engine.retriever.correct(text) == text
     assert tokenize("wasnt dont theyre didnt") == tokenize("wasn't don't they're didn't") == []
+
+
+def test_possessives_and_contractions_keep_their_apostrophe(speller: Speller) -> None:
+    # The word before the apostrophe is what may be misspelt; a known one stays, apostrophe and all.
+    assert speller.correct("the council's view, we're told, and the parents' notes") == (
+        "the council's view, we're told, and the parents' notes"
+    )
+    assert speller.correct_word("Vistor's") == "Visitor's"
