@@ -169,6 +169,11 @@ def synonym_stems(stem: str) -> frozenset[str]:
     return frozenset(out)
 
 
+# Each synonym group's terms as keyword stems, with whether the term is a single word: tokenized once, not
+# for every answer.
+_GROUP_STEMS = tuple(tuple((" " not in t, frozenset(tokenize(t))) for t in group) for group in SYNONYM_GROUPS)
+
+
 def expansion_words(terms: list[str], expansions: list[str]) -> set[str]:
     """The keyword stems an expanded query matches sentences on: the query's own and its expansions', less a
     phrase's word that is a synonym group's own word when the query did not touch that group ("mother" of
@@ -176,11 +181,11 @@ def expansion_words(terms: list[str], expansions: list[str]) -> set[str]:
     own = set(terms)
     untouched = {
         stem
-        for group in SYNONYM_GROUPS
-        if not any(set(tokenize(t)) <= own for t in group if tokenize(t))
-        for t in group
-        if " " not in t
-        for stem in tokenize(t)
+        for group in _GROUP_STEMS
+        if not any(stems and stems <= own for _, stems in group)
+        for single, stems in group
+        if single
+        for stem in stems
     }
     out = set(own)
     for e in expansions:

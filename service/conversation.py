@@ -137,8 +137,10 @@ def resolve(question: str, history: list[dict[str, str]], reviews: list[ReviewMe
     if not is_followup(question, names_review=bool(explicit)):
         # A question complete in itself still stays with the review the conversation is about, unless it
         # names its own or asks across the library.
-        if not explicit and not spans_reviews(question, in_focus=bool(_last_named(users, reviews))):
-            explicit = _last_named(users, reviews)
+        if not explicit:
+            last = _last_named(users, reviews)
+            if not spans_reviews(question, in_focus=bool(last)):
+                explicit = last
         return Resolved(question.strip(), explicit, False)
 
     previous = users[-1]
