@@ -72,12 +72,22 @@ def _base(word: str) -> str:
     return word.split("'", 1)[0]
 
 
+# An acronym's or a number's plural: "HVs", "MARACs", "under-5s", "the 1990s".
+_PLURAL_OF_LETTERS = re.compile(r"\b([A-Z]{2,}|[0-9]+)s\b")
+
+
+def singular_acronyms(text: str) -> str:
+    """The text with acronyms and numbers in the singular ("GPs and HVs" -> "GP and HV"), so they meet the
+    glossary, the synonyms and the reviews' own "GP" and "HV"."""
+    return _PLURAL_OF_LETTERS.sub(r"\1", text)
+
+
 def tokenize(text: str) -> list[str]:
-    words = (_base(w) for w in _WORD.findall(text.lower().replace("’", "'")))
+    words = (_base(w) for w in _WORD.findall(singular_acronyms(text).lower().replace("’", "'")))
     return [_stem(w) for w in words if w not in STOPWORDS and len(w) > 1]
 
 
-TOKENIZER_VERSION = "4"
+TOKENIZER_VERSION = "5"
 
 
 def fingerprint(chunks: Sequence[StoredChunk]) -> str:

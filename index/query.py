@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from core.records import ReviewMeta
-from index.keyword import tokenize
+from index.keyword import singular_acronyms, tokenize
 
 # Each group lists words practitioners use interchangeably. A query word or phrase in a group
 # pulls in the group's other members. Kept small and domain-general on purpose.
@@ -233,7 +233,7 @@ class Glossary:
 
     def expand(self, query: str) -> list[str]:
         """Extra terms for a query: acronym expansions, acronyms of spelled-out names, synonyms."""
-        low = " " + re.sub(r"[^a-z0-9'\- ]+", " ", query.lower().replace("’", "'")) + " "
+        low = " " + re.sub(r"[^a-z0-9'\- ]+", " ", singular_acronyms(query).lower().replace("’", "'")) + " "
         extra: list[str] = []
         for acro, expansion in self.acronyms.items():
             exp_low = expansion.lower()

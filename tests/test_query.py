@@ -82,6 +82,19 @@ def test_contractions_are_their_stopwords() -> None:
     ]
 
 
+def test_plural_acronyms_meet_their_glossary_and_synonyms() -> None:
+    from index.keyword import tokenize
+    from index.query import Glossary
+
+    # "HVs" and "MARACs" are the reviews' "HV" and "MARAC"; "under-5s" is no word the library lacks.
+    assert tokenize("GPs and HVs not passing info about under-5s in the 1990s") == ["gp", "hv", "pass", "info", "1990"]
+    glossary = Glossary({"marac": "Multi-Agency Risk Assessment Conference"})
+    assert "Multi-Agency Risk Assessment Conference" in glossary.expand("were the MARACs told?")
+    assert "health visitor" in glossary.expand("did the HVs know?")
+    # A word in capitals that is not a plural stays whole.
+    assert tokenize("CAMHS was SLOW") == tokenize("camhs was slow")
+
+
 def test_search_under_a_review_filter_drops_its_names(real_engine) -> None:  # type: ignore[no-untyped-def]
     retriever = real_engine.retriever
     q = retriever.expand("What did the Child P and H review recommend about domestic abuse?", Filters(["child-p-h"]))
