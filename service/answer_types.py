@@ -8,6 +8,10 @@ topic with no number in it does not answer "how many".
 A count must also count what was asked about: "how many core group meetings" is answered by a number
 near "meetings" (or "core", "group"), not by any number in a sentence about core groups.
 
+"Was anyone charged...?", "what sentence did he get?" want a sentence telling of a criminal outcome
+(charged, convicted, sentenced, imprisoned): a review that says the injury was non-accidental does not
+say who was prosecuted.
+
 Questions without such a wh-phrase (most of them) have no expected type and are not affected.
 """
 
@@ -93,8 +97,27 @@ def _word_index(text: str, offset: int) -> int:
     return len(_WORD.findall(text[:offset]))
 
 
-# Most specific first: "how old" before "how many", "how much money" before nothing at all.
+# Most specific first: "how old" before "how many", "how much money" before nothing at all; a criminal
+# outcome before "how long" ("how long did he get?" asks for a sentence, not a stretch of time).
 TYPES = (
+    AnswerType(
+        "criminal outcome",
+        # Was anyone charged, prosecuted, convicted, found guilty or responsible; what sentence did they get.
+        re.compile(
+            r"\b(?:charged|prosecuted|prosecutions?|convicted|convictions?|sentenced|jailed|imprisoned|"
+            r"sent down|(?:found|held|pleaded) (?:guilty|responsible)|(?:what|prison|jail|custodial) sentence|"
+            r"sentence did|how long did (?:he|she|they) get)\b",
+            re.I,
+        ),
+        # A sentence that tells of one: "had been charged with", "was subsequently convicted and imprisoned",
+        # "sentenced to imprisonment for 2 years", "no prosecutions should be pursued". Not "custody" or
+        # "court": a family court and police custody say nothing of an outcome.
+        re.compile(
+            r"\b(?:charg(?:ed|es?|ing)\b(?! (?:of|for) (?:the|a|her|his|their)\b)|prosecut\w*|convict\w*|"
+            r"sentenc\w*|jail\w*|imprison\w*|prison|guilty|acquitt\w*|criminal (?:investigation|proceedings))",
+            re.I,
+        ),
+    ),
     AnswerType(
         "age",
         re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.I),

@@ -22,6 +22,10 @@ from service.answer_types import counted, expected_type
         ("How many police incidents involved mum?", "count"),
         ("On what date did the attack happen?", "date"),
         ("Which year was the review published?", "date"),
+        ("Was anyone charged over the baby's injury?", "criminal outcome"),
+        ("Who was found responsible, and was anyone prosecuted?", "criminal outcome"),
+        ("What sentence did mum's partner get?", "criminal outcome"),
+        ("How long did he get?", "criminal outcome"),  # a prison sentence, not a stretch of time
     ],
 )
 def test_questions_that_ask_for_a_value(question: str, name: str) -> None:
@@ -40,6 +44,8 @@ def test_questions_that_ask_for_a_value(question: str, name: str) -> None:
         "How many reviews mention fathers?",  # counted by the grouped answer, not by a sentence
         "How many of the cases involved domestic abuse?",
         "Which year group was the child put in?",  # a class at school, not a date
+        "Who was in charge of the case?",
+        "What were the nursery's charges?",  # fees, not a prosecution
     ],
 )
 def test_questions_that_ask_for_no_particular_value(question: str) -> None:
@@ -70,6 +76,14 @@ def test_what_holds_each_kind_of_value() -> None:
     assert holds("How much money was owed?", "Rent arrears of £1,200 had built up.")
     assert not holds("How much money was owed?", "The family had 3 children.")
     assert holds("What month was it?", "The strategy meeting was held in March.")
+    charged = "Was anyone charged?"
+    assert holds(charged, "The charges had not been dropped and the relative was later convicted and imprisoned.")
+    assert holds(charged, "Her partner had been sentenced to imprisonment for 2 years.")
+    assert holds(charged, "The council agreed that no prosecutions should be pursued during the pandemic.")
+    # Police custody, a family court or being in charge of something tell of no outcome.
+    assert not holds(charged, "A notification was received on the release from custody of Mother's partner.")
+    assert not holds(charged, "There were ongoing family Court proceedings.")
+    assert not holds(charged, "The manager in charge of the team reviewed the case.")
 
 
 def test_a_value_the_question_already_gives_is_not_an_answer() -> None:
@@ -125,6 +139,17 @@ def test_no_sentence_holding_the_value_asked_for_means_abstaining(real_engine, r
     assert any("stabbed" in c.text for c in checked.related)  # the closest paragraphs are still offered
     unchecked = _answer(real_engine, real_settings, question, type_window=0)
     assert not unchecked.abstained and "stabbed" in unchecked.answer
+
+
+def test_a_criminal_outcome_is_quoted_only_where_a_review_gives_one(real_engine, real_settings) -> None:  # type: ignore[no-untyped-def]
+    # The Emily review says the injury was non-accidental, never who caused it or whether anyone was charged.
+    emily = _answer(real_engine, real_settings, "Was anyone charged over Emily's head injury?", type_window=5)
+    assert emily.abstained and not emily.citations
+    unchecked = _answer(real_engine, real_settings, "Was anyone charged over Emily's head injury?", type_window=0)
+    assert not unchecked.abstained  # on the topic, so retrieval alone would quote it
+    # The Child P and Child H review gives the sentence Child P's mother's partner got.
+    sentence = _answer(real_engine, real_settings, "What sentence did Child P's mum's partner get?", type_window=5)
+    assert not sentence.abstained and "sentenced to imprisonment for 2 years" in sentence.answer
 
 
 def test_a_sentence_holding_the_value_is_quoted(real_engine, real_settings) -> None:  # type: ignore[no-untyped-def]
