@@ -109,11 +109,38 @@ def _cited_reviews(answer: str, reviews: list[ReviewMeta]) -> list[str]:
 _CONTINUES = re.compile(r"^\s*(and|but|also|so|what about|how about|what else|anything else|same for)\b", re.I)
 
 
-def is_followup(question: str, names_review: bool = False) -> bool:
+# An acknowledgement before the question ("ok, and ...", "thanks - what about ...") says nothing of it.
+_ACKNOWLEDGED = re.compile(
+    r"^\s*(?:(?:ok(?:ay)?|right|thanks|thank you|cheers|great|cool|fine|got it|good to (?:hear|know)|"
+    r"interesting|makes sense)(?:\s*[,.!:;\-]+\s*|\s+(?=(?:and|so|but|what|how|then|thanks|thank you)\b)))+",
+    re.I,
+)
+
+
+# "And was there anything about X?", "did it say anything on X?": a new subject in the same review; the last
+# topic's words would only pull away from it.
+_ANYTHING_ABOUT = re.compile(
+    r"^\s*(?:and\s+|so\s+)?(?:(?:was|is) there anything (?:about|on)|"
+    r"(?:did|does) (?:it|they|that review|the review) (?:say|mention|cover) anything (?:about|on))\b",
+    re.I,
+)
+
+
+# Words that point back at the last answer, not at something the question itself names.
+_POINTS_BACK = re.compile(r"\b(it|its|that|this|these|those|the same)\b", re.I)
+
+
+def is_followup(question: str, names_review: bool = False, unnamed: str | None = None) -> bool:
     """Whether the question leans on the conversation. One that names its own review and points back at
-    nothing ("When was the Child O review published?") is complete, however short or wh-started."""
-    if names_review and not _PRONOUN.search(question) and not _CONTINUES.search(question):
-        return False
+    nothing ("When was the Child O review published?") is complete, however short or wh-started; so is one
+    that names its review and asks a whole question of it, with a "they" of its own ("does the Dudley
+    briefing say anything about parents who look like they're going along with things?"). ``unnamed`` is
+    the question without the review's names."""
+    if names_review and not _CONTINUES.search(question):
+        if not _PRONOUN.search(question):
+            return False
+        if not _POINTS_BACK.search(question) and len(_content_words(unnamed or question)) >= 4:
+            return False
     words = _content_words(question)
     return bool(_FOLLOWUP_START.search(question) or _PRONOUN.search(question) or len(words) <= 2)
 
@@ -129,12 +156,15 @@ def _last_named(users: list[str], reviews: list[ReviewMeta]) -> list[str]:
 
 def resolve(question: str, history: list[dict[str, str]], reviews: list[ReviewMeta]) -> Resolved:
     """The query to run for ``question`` given the conversation so far."""
+    question = _ACKNOWLEDGED.sub("", question) or question
     explicit = _mentioned_reviews(question, reviews)
     users = [h["content"] for h in history if h.get("role") == "user" and h.get("content")]
     assistants = [h["content"] for h in history if h.get("role") == "assistant" and h.get("content")]
     if not users:
         return Resolved(question.strip(), explicit, False)
-    if not is_followup(question, names_review=bool(explicit)):
+    named = [m for m in reviews if m.id in explicit]
+    unnamed = strip_review_names(question, named, reviews) if named else question
+    if not is_followup(question, names_review=bool(explicit), unnamed=unnamed):
         # A question complete in itself still stays with the review the conversation is about, unless it
         # names its own or asks across the library.
         if not explicit:
@@ -151,6 +181,8 @@ def resolve(question: str, history: list[dict[str, str]], reviews: list[ReviewMe
     replaces_subject = bool(re.match(r"^\s*(and\s+)?(what|how) about\b", question, re.I)) and own
     if replaces_subject:
         carried = [w for w in carried if w[0].isupper()] or carried[:3]
+    elif _ANYTHING_ABOUT.match(question) and own:
+        carried = [w for w in carried if w[0].isupper()]
     focus = explicit
     if not focus:
         mentioned_before = _last_named(users, reviews)

@@ -26,6 +26,8 @@ from service.answer_types import counted, expected_type
         ("Who was found responsible, and was anyone prosecuted?", "criminal outcome"),
         ("What sentence did mum's partner get?", "criminal outcome"),
         ("How long did he get?", "criminal outcome"),  # a prison sentence, not a stretch of time
+        ("how long was he in for?", "criminal outcome"),
+        ("How long was he in hospital for?", "duration"),
     ],
 )
 def test_questions_that_ask_for_a_value(question: str, name: str) -> None:

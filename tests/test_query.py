@@ -140,6 +140,47 @@ def test_what_did_they_say_stays_with_the_review_in_focus() -> None:
     assert resolve("and what did they say about housing?", themed, ALL).review_ids == []
 
 
+def test_an_acknowledgement_before_a_followup_is_not_its_words() -> None:
+    from service.conversation import resolve
+
+    history = [
+        {"role": "user", "content": "In the Child Y case, what happened when the school disagreed with MASH?"},
+        {"role": "assistant", "content": "The school and the school nurse challenged the MASH decision."},
+    ]
+    r = resolve("good to hear. did the other reviews find people that willing to challenge?", history, ALL)
+    assert r.is_followup and "child-y" not in r.review_ids and "good" not in r.query.lower()
+    assert resolve("ok, and what about the GP?", history, ALL).query.startswith("what about the GP")
+    # A word that only looks like one is kept.
+    assert resolve("Right to privacy: what did they say?", history, ALL).query.startswith("Right to privacy")
+
+
+def test_anything_about_a_new_subject_leaves_the_last_topic() -> None:
+    from service.conversation import resolve
+
+    history = [
+        {"role": "user", "content": "what did the p and h review say about genograms"},
+        {"role": "assistant", "content": "No agency had drawn up a genogram in either case."},
+    ]
+    r = resolve("ok, and was there anything about the housing worker?", history, ALL)
+    assert r.is_followup and r.review_ids == ["child-p-h"]
+    assert "genograms" not in r.query and "housing worker" in r.query
+
+
+def test_a_question_naming_its_review_with_a_they_of_its_own_is_complete() -> None:
+    from service.conversation import resolve
+
+    history = [
+        {"role": "user", "content": "in child O, was mum honest with professionals about still seeing her partner?"},
+        {"role": "assistant", "content": "No. She denied being in contact with him."},
+    ]
+    question = "does the dudley chronic neglect briefing say anything about parents who look like they're complying?"
+    r = resolve(question, history, ALL)
+    assert not r.is_followup and r.review_ids == ["dudley-chronic-neglect-briefing"] and "honest" not in r.query
+    # Pointing back, or too short to stand alone, it still leans on the conversation.
+    assert resolve("did the briefing say the same about them?", history, ALL).is_followup
+    assert resolve("what did the briefing say they should do?", history, ALL).is_followup
+
+
 HISTORY = [
     {"role": "user", "content": "Who did the Child P and H review praise?"},
     {"role": "assistant", "content": "Mainly the housing officer, for her persistence with Child P's mother."},
