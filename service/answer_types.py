@@ -106,7 +106,7 @@ TYPES = (
         re.compile(
             r"\b(?:charged|prosecuted|prosecutions?|convicted|convictions?|sentenced|jailed|imprisoned|"
             r"sent down|(?:found|held|pleaded) (?:guilty|responsible)|(?:what|prison|jail|custodial) sentence|"
-            r"sentence did|how long did (?:he|she|they) get|how long (?:was|were) (?:he|she|they) (?:in for|inside))\b",
+            r"sentence did|how long did (?:he|she|they) get)\b",
             re.I,
         ),
         # A sentence that tells of one: "had been charged with", "was subsequently convicted and imprisoned",

@@ -26,7 +26,7 @@ from service.answer_types import counted, expected_type
         ("Who was found responsible, and was anyone prosecuted?", "criminal outcome"),
         ("What sentence did mum's partner get?", "criminal outcome"),
         ("How long did he get?", "criminal outcome"),  # a prison sentence, not a stretch of time
-        ("how long was he in for?", "criminal outcome"),
+        ("how long was he in for?", "duration"),  # in hospital, as often as in prison
         ("How long was he in hospital for?", "duration"),
     ],
 )
