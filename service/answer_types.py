@@ -12,6 +12,11 @@ near "meetings" (or "core", "group"), not by any number in a sentence about core
 (charged, convicted, sentenced, imprisoned): a review that says the injury was non-accidental does not
 say who was prosecuted.
 
+"What sentence did he get?" wants a sentence handed down, which a charge does not tell. Details that reviews,
+anonymised and written about the practice before the harm, seldom give are typed too: an inspection grade,
+a parent's country of origin, a named medicine or dose, whether the child recovered, a school's name. A
+question asking for one is answered only where a review gives it.
+
 Questions without such a wh-phrase (most of them) have no expected type and are not affected.
 """
 
@@ -33,6 +38,11 @@ _NUMBER = (
     r"sixty|seventy|eighty|ninety|hundred|a (?:few|couple of)|several|dozens?)"
 )
 _UNIT = r"(?:years?|months?|weeks?|days?|hours?|minutes?)"
+# A figure that is part of a name, not a value: "COVID 19", "NHS 111", "Section 47", "Year 9", "Recommendation 2".
+_NAMED = re.compile(
+    r"(?:\b[A-Z]{2,}|\b(?:Section|Year|Recommendation|Appendix|Paragraph|Page|Tier|Level|Phase|Stage|Step|Chapter|"
+    r"Part|Schedule|Article|Child|School))[ -]$"
+)
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 # Words that count occurrences, not things: any number near anything answers "how many times".
 _GENERIC = frozenset(tokenize("times occasions people person different separate individual"))
@@ -49,7 +59,11 @@ def counted(question: str) -> list[str]:
         return []
     words: list[str] = []
     for w in _WORD.findall(m.group(1)):
-        if w.lower() in STOPWORDS or len(words) == 4:
+        if w.lower() in STOPWORDS:
+            if words:
+                break
+            continue  # "how many other children", "how many more visits"
+        if len(words) == 4:
             break
         words.extend(tokenize(w))
     return [] if all(w in _GENERIC for w in words) else words
@@ -70,7 +84,9 @@ class AnswerType:
         values = [
             m
             for m in self.held.finditer(sentence)
-            if not re.search(rf"(?<!\w){re.escape(m.group(0).lower())}(?!\w)", asked)  # whole value: not "4" in "2014"
+            # A whole value, singular or plural: not "4" in "2014"; "antidepressant" given by "antidepressants".
+            if not re.search(rf"(?<!\w){re.escape(m.group(0).lower())}(?:e?s)?(?!\w)", asked)
+            and not (m.group(0)[:1].isdigit() and _NAMED.search(sentence[: m.start()]))
         ]
         if not values:
             return False
@@ -101,12 +117,24 @@ def _word_index(text: str, offset: int) -> int:
 # outcome before "how long" ("how long did he get?" asks for a sentence, not a stretch of time).
 TYPES = (
     AnswerType(
+        "sentence",
+        # "What sentence did he get?", "how long was he sent down for?": a sentence handed down, which a charge or
+        # a prosecution the mother would not support does not tell.
+        re.compile(
+            r"\b(?:what|which|prison|jail|custodial) sentence\b|\bsentence did\b|\bhow long did (?:he|she|they) get\b|"
+            r"\bsent down\b|\bhow long (?:was|were) (?:he|she|they) (?:jailed|imprisoned|in prison|in jail)\b",
+            re.I,
+        ),
+        re.compile(
+            r"\b(?:sentenc\w*|imprison\w*|jail\w*|prison|custodial|suspended|community order|detention)\b", re.I
+        ),
+    ),
+    AnswerType(
         "criminal outcome",
         # Was anyone charged, prosecuted, convicted, found guilty or responsible; what sentence did they get.
         re.compile(
             r"\b(?:charged|prosecuted|prosecutions?|convicted|convictions?|sentenced|jailed|imprisoned|"
-            r"sent down|(?:found|held|pleaded) (?:guilty|responsible)|(?:what|prison|jail|custodial) sentence|"
-            r"sentence did|how long did (?:he|she|they) get)\b",
+            r"(?:found|held|pleaded) (?:guilty|responsible))\b",
             re.I,
         ),
         # A sentence that tells of one: "had been charged with", "was subsequently convicted and imprisoned",
@@ -155,6 +183,87 @@ TYPES = (
         # a ratio ("1-1 support", "24/7").
         re.compile(rf"(?<!\d[-:/])\b{_NUMBER}\b(?![- ]{_UNIT}\b)(?![-:/]\d)", re.I),
         counted,
+    ),
+    AnswerType(
+        "inspection rating",
+        # "What grade did Ofsted give...", "what was it rated by Ofsted": the inspectorate's judgement.
+        re.compile(
+            r"\b(?:what|which) (?:overall |ofsted |inspection )*(?:grade|grading|rating)\b|\bofsted judge?ment\b|"
+            r"\b(?:rated|graded|judged)\b[^?]{0,40}\bofsted\b|\bofsted\b[^?]{0,40}\b(?:rated|graded|rating|grade)\b",
+            re.I,
+        ),
+        re.compile(
+            r"\b(?:outstanding|good|requires improvement|inadequate)\b(?=[^.]{0,60}\bofsted\b)|"
+            r"\b(?:rated|graded|judged)(?: as)? (?:outstanding|good|requires improvement|inadequate)\b|"
+            r"\b(?:inadequate|requires improvement)\b",
+            re.I,
+        ),
+    ),
+    AnswerType(
+        "origin",
+        # "Which country is dad from?", "his nationality": a country or a nationality, not "immigration status".
+        re.compile(
+            r"\b(?:what|which) (?:country|nationality|ethnicity)\b|\bnationality\b|\bcountry of (?:origin|birth)\b|"
+            r"\boriginally from\b|\bwhere (?:was|were|is|are) [\w'’ ]{1,30} born\b",
+            re.I,
+        ),
+        # A nationality ("Polish", "Pakistani", "Vietnamese", "Kurdish") or a named country after from/in/to.
+        re.compile(
+            r"(?<!white )(?<!black )(?<!spoken )\b(?!English\b)[A-Z][a-z]+(?:ian|ish|ese|i|an|ch)\b(?<!\bChristian)|"
+            r"\b(?:from|in|to|of) (?:the )?(?:[A-Z][a-z]+ ){0,2}[A-Z][a-z]+\b"
+            r"(?=[^.]{0,40}\b(?:country|nation|born|citizen|national)\b)|"
+            r"\b(?:born|citizen|national) (?:in|of) (?:the )?[A-Z][a-z]+",
+        ),
+    ),
+    AnswerType(
+        "medication",
+        # "Which antidepressant was she on, and what dose?", "what medicine were they on": a named medicine or a
+        # dose, not a sentence about "medication" in general.
+        re.compile(
+            r"\b(?:what|which) (?:kind of |type of |sort of )?(?:medicines?|medications?|antidepressants?|tablets?|"
+            r"pills?)\b|\bwhat (?:was|were) (?:the|his|her|their) (?:medicines?|medications?)\b|"
+            r"\bwhat dose\b|\bdosage\b",
+            re.I,
+        ),
+        re.compile(
+            r"\b\d+(?:\.\d+)?\s?(?:mg|mcg|ml|micrograms?|milligrams?)\b|"
+            r"\b(?:antidepressant|antipsychotic|anti-psychotic|painkiller|analgesic|opiate|opioid|methadone|"
+            r"subutex|buprenorphine|insulin|inhaler|antibiotic|sedative|benzodiazepine|paracetamol|ibuprofen|"
+            r"calpol|diazepam|sertraline|fluoxetine|citalopram|mirtazapine|"
+            r"olanzapine|quetiapine|pregabalin|gabapentin|codeine|tramadol|morphine|melatonin)(?=s?\b)|"
+            r"\b[a-z]+(?:xetine|pram|zepam|azine|apine|oxone|profen|cillin|mycin|oprazole)\b",
+            re.I,
+        ),
+    ),
+    AnswerType(
+        "recovery",
+        # "Did she make a full recovery, or has she lasting damage?": how the child is now, which reviews written
+        # about the practice before the harm rarely say.
+        re.compile(
+            r"\b(?:make|made|making) an? (?:full |good |complete )?recovery\b|"
+            r"\b(?:did|has|have|had|will) (?:[\w'’]+ ){1,3}(?:fully )?recover(?:ed)?\b|\brecovered (?:fully|from)\b|"
+            r"\blasting (?:damage|effects?|harm|impact|injur\w*|problems?)\b|"
+            r"\bpermanent (?:damage|injur\w*|disabilit\w*|harm)\b|\bleft with (?:any )?(?:lasting|permanent|brain)\b",
+            re.I,
+        ),
+        re.compile(
+            r"\b(?:recover\w*|lasting|permanent\w*|disabilit\w*|disabled|impairment|brain damage|"
+            r"life[- ](?:changing|long|limiting))\b",
+            re.I,
+        ),
+    ),
+    AnswerType(
+        "school name",
+        # "What school was it?", "the name of the primary school": a named school, which reviews anonymise.
+        re.compile(
+            r"\b(?:what|which) (?:primary |secondary |high |junior |infant |nursery )?school (?:was|is|did|does|do)\b|"
+            r"\bname of (?:the |their |his |her )?(?:primary |secondary |high |nursery )?school\b|\bschool['’]s name\b",
+            re.I,
+        ),
+        re.compile(
+            r"\b[A-Z][\w'’]+(?: [A-Z][\w'’]+)* (?:Primary|Junior|Infants?|Nursery|Academy|High|Secondary|College)\b"
+            r"(?! Trust)|\bSt\.? [A-Z]\w+|\bSchool [A-Z0-9]\b"
+        ),
     ),
     AnswerType(
         "date",

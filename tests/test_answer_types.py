@@ -24,10 +24,21 @@ from service.answer_types import counted, expected_type
         ("Which year was the review published?", "date"),
         ("Was anyone charged over the baby's injury?", "criminal outcome"),
         ("Who was found responsible, and was anyone prosecuted?", "criminal outcome"),
-        ("What sentence did mum's partner get?", "criminal outcome"),
-        ("How long did he get?", "criminal outcome"),  # a prison sentence, not a stretch of time
+        ("What sentence did mum's partner get?", "sentence"),
+        ("How long did he get?", "sentence"),  # a prison sentence, not a stretch of time
+        ("How long was he sent down for?", "sentence"),
         ("how long was he in for?", "duration"),  # in hospital, as often as in prison
         ("How long was he in hospital for?", "duration"),
+        ("What overall grade did Ofsted give the council's children's services?", "inspection rating"),
+        ("What was children's social care rated by Ofsted at the time?", "inspection rating"),
+        ("Which country is dad originally from?", "origin"),
+        ("What nationality was mum's partner?", "origin"),
+        ("Which antidepressant was mum on, and what dose?", "medication"),
+        ("What was the medication he kept asking for?", "medication"),
+        ("Did the baby make a full recovery?", "recovery"),
+        ("Has she been left with lasting damage?", "recovery"),
+        ("What school was it?", "school name"),
+        ("What's the name of the primary school the child started at?", "school name"),
     ],
 )
 def test_questions_that_ask_for_a_value(question: str, name: str) -> None:
@@ -48,6 +59,11 @@ def test_questions_that_ask_for_a_value(question: str, name: str) -> None:
         "Which year group was the child put in?",  # a class at school, not a date
         "Who was in charge of the case?",
         "What were the nursery's charges?",  # fees, not a prosecution
+        "What judgement did the family court make?",  # a court's, not an inspectorate's
+        "Where did the information come from that contradicted her?",  # a source, not a country
+        "What drugs was mum using?",  # illicit drugs, not medicines
+        "What did the school do when she stopped attending?",
+        "What support did mum get with her recovery from alcohol misuse?",  # not asking whether anyone recovered
     ],
 )
 def test_questions_that_ask_for_no_particular_value(question: str) -> None:
@@ -86,6 +102,30 @@ def test_what_holds_each_kind_of_value() -> None:
     assert not holds(charged, "A notification was received on the release from custody of Mother's partner.")
     assert not holds(charged, "There were ongoing family Court proceedings.")
     assert not holds(charged, "The manager in charge of the team reviewed the case.")
+    sentenced = "What sentence did he get?"
+    assert holds(sentenced, "Her partner had been sentenced to imprisonment for 2 years.")
+    # A charge or a prosecution nobody supported tells of no sentence.
+    assert not holds(sentenced, "Mother did not wish to support a police prosecution.")
+    rated = "What was social care rated by Ofsted?"
+    assert holds(rated, "Children's Social Care services had been judged as Inadequate by Ofsted.")
+    assert not holds(rated, "This was confirmed by an OFSTED inspection in January 2016.")  # when, not what grade
+    origin = "Which country is dad originally from?"
+    assert holds(origin, "Father is a Pakistani national who came to the UK in 2015.")
+    assert holds(origin, "He was born in Romania.")
+    assert not holds(origin, "Child Y is dual heritage as his mother is white British.")  # an ethnicity, and mum's
+    assert not holds(origin, "His spoken English is limited.")  # a language
+    assert not holds(origin, "Father's immigration status was uncertain.")
+    medicine = "What medication was she on?"
+    assert holds(medicine, "She was prescribed sertraline 50mg daily.")
+    assert holds(medicine, "She had been prescribed antidepressants since the birth.")
+    assert not holds(medicine, "Parents struggled to calculate and administer medication.")
+    assert not holds(medicine, "Concerns were also around Mother's cocaine use.")  # not a medicine
+    recovered = "Did she make a full recovery?"
+    assert holds(recovered, "She has since made a good recovery and has no lasting injuries.")
+    assert not holds(recovered, "Emily sustained a serious head injury.")
+    school = "What school was it?"
+    assert holds(school, "Child Y then started at Oakfield Primary in the autumn.")
+    assert not holds(school, "The Academy Trust that manages the school contacted the team.")  # names no school
 
 
 def test_a_value_the_question_already_gives_is_not_an_answer() -> None:
@@ -94,6 +134,9 @@ def test_a_value_the_question_already_gives_is_not_an_answer() -> None:
     assert wanted is not None
     assert not wanted.holds("In 2019/20 the service reviewed how it tracks children.", question)
     assert wanted.holds("In 2019/20, 14 children were missed.", question)
+    # Singular or plural: "which antidepressant" is not answered by "prescribed antidepressants".
+    drug = "Which antidepressant was mum on, and what dose?"
+    assert not expected_type(drug).holds("She was prescribed antidepressants.", drug)  # type: ignore[union-attr]
     in_2014 = "How many partners did mum have by 2014?"
     assert expected_type(in_2014).holds("She had 4 partners.", in_2014)  # type: ignore[union-attr]  # not the 4 of 2014
 
@@ -112,6 +155,10 @@ def test_a_count_counts_what_the_question_asks_about() -> None:
     kids = "How many kids were in the family?"  # counted in other words than the review's
     assert holds(kids, "She was the youngest of 6 children living with a single mother.")
     assert holds("How many partners had mum had?", "Mother had lived with 3 men since 2012.")
+    others = "How many other children had been missed in 2019/20?"  # counts children, not "other"
+    assert counted(others) == ["children"]
+    assert not holds(others, "SAOs for children were not being used at the time due to COVID 19.")  # a name
+    assert holds(others, "A further 14 children had been missed.")
     incidents = "How many incidents had the police recorded?"
     assert holds(incidents, "There were two incidents in May.")
     assert not holds(incidents, "There was an incident a few weeks before the attack.")  # a length of time
@@ -152,6 +199,22 @@ def test_a_criminal_outcome_is_quoted_only_where_a_review_gives_one(real_engine,
     # The Child P and Child H review gives the sentence Child P's mother's partner got.
     sentence = _answer(real_engine, real_settings, "What sentence did Child P's mum's partner get?", type_window=5)
     assert not sentence.abstained and "sentenced to imprisonment for 2 years" in sentence.answer
+
+
+def test_details_the_reviews_never_give_mean_abstaining(real_engine, real_settings) -> None:  # type: ignore[no-untyped-def]
+    # The reviews are anonymised and written about the practice before the harm: no school's name, no Ofsted
+    # grade for Dudley, no word on how the child is now. On the topic, so retrieval alone would quote them.
+    for question in (
+        "What's the name of the primary school Child Y started at?",
+        "Did Emily make a full recovery from the head injury?",
+        "Which country is Child Y's dad originally from?",
+    ):
+        assert _answer(real_engine, real_settings, question, type_window=5).abstained, question
+        assert not _answer(real_engine, real_settings, question, type_window=0).abstained, question
+    # Where a review gives the grade, it is quoted.
+    bradford = "What was Bradford children's social care rated by Ofsted?"
+    rated = _answer(real_engine, real_settings, bradford, type_window=5)
+    assert not rated.abstained and "Inadequate" in rated.answer
 
 
 def test_a_sentence_holding_the_value_is_quoted(real_engine, real_settings) -> None:  # type: ignore[no-untyped-def]
