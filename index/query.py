@@ -146,6 +146,63 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("death", "died", "deaths", "child death"),
 )
 
+# Everyday idiom for what the reviews say in their own words. One way only: the idiom brings in the reviews'
+# terms (and their synonym group); a question in the reviews' terms does not bring in the idiom.
+IDIOMS: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "in the loop",
+            "out of the loop",
+            "kept in the loop",
+            "left in the dark",
+            "join the dots",
+            "joining the dots",
+            "connect the dots",
+        ),
+        "information sharing",
+    ),
+    "joined up": "joint working",
+    **dict.fromkeys(
+        (
+            "going through the motions",
+            "saying all the right things",
+            "say all the right things",
+            "saying the right things",
+            "what we want to hear",
+            "what professionals want to hear",
+            "playing the game",
+        ),
+        "disguised compliance",
+    ),
+    **dict.fromkeys(
+        (
+            "face value",
+            "at their word",
+            "at her word",
+            "at his word",
+            "took her word",
+            "took his word",
+            "taking their word",
+        ),
+        "professional curiosity",
+    ),
+    **dict.fromkeys(
+        (
+            "slip through the net",
+            "slipping through the net",
+            "slipped through the net",
+            "fall through the net",
+            "falling through the net",
+            "fell through the net",
+            "through the gaps",
+            "through the cracks",
+            "under the radar",
+            "off the radar",
+        ),
+        "missed",
+    ),
+}
+
 _STOP_FOR_MATCH = {"the", "a", "an", "of", "to", "in"}
 # Nouns practitioners use for the reviews' words that query expansion leaves alone: "kids" for children,
 # plurals that don't stem.
@@ -241,8 +298,10 @@ class Glossary:
                 extra.append(expansion)
             elif exp_low in low:
                 extra.append(acro.upper())
+        meant = [target for idiom, target in IDIOMS.items() if _has_phrase(low, idiom)]
+        extra.extend(meant)
         for group in SYNONYM_GROUPS:
-            if any(_has_phrase(low, term) for term in group):
+            if any(_has_phrase(low, term) or term in meant for term in group):
                 extra.extend(t for t in group if not _has_phrase(low, t))
         seen: set[str] = set()
         out = []
@@ -251,6 +310,13 @@ class Glossary:
                 seen.add(term.lower())
                 out.append(term)
         return out
+
+
+def phrase_words(query: str) -> frozenset[str]:
+    """The keyword stems of the query's words that make up an idiom ("out of the loop", "slipping through the
+    net"): the reviews need not hold its words, since it stands for theirs."""
+    low = " " + re.sub(r"[^a-z0-9'\- ]+", " ", query.lower().replace("’", "'")) + " "
+    return frozenset(stem for idiom in IDIOMS if _has_phrase(low, idiom) for stem in tokenize(idiom))
 
 
 def _has_phrase(padded_low: str, term: str) -> bool:

@@ -28,7 +28,7 @@ from index.embedder import Embedder, LlamaEmbedding, TokenVectors, get_embedder
 from index.errors import FilterError, StoreError
 from index.keyword import BARE_CONTRACTIONS, STOPWORDS, KeywordIndex, tokenize
 from index.late import TokenIndex, chunk_text
-from index.query import SYNONYM_GROUPS, Glossary, strip_review_names, synonym_stems
+from index.query import SYNONYM_GROUPS, Glossary, phrase_words, strip_review_names, synonym_stems
 from index.rerank import CrossEncoderReranker
 from index.spelling import Speller
 from index.store import ReviewStore, StoredChunk, paragraphs_from_chunks
@@ -165,6 +165,7 @@ class ExpandedQuery:
     text: str
     terms: list[str]
     expansions: list[str] = field(default_factory=list)
+    phrased: frozenset[str] = frozenset()  # words of a curated phrase in the query ("out of the loop")
 
     @property
     def dense_text(self) -> str:
@@ -318,7 +319,7 @@ class Retriever:
         if filters is not None and filters.review_ids:
             named = [self.reviews[r] for r in filters.review_ids if r in self.reviews]
             core = strip_review_names(core, named, list(self.reviews.values()))
-        return ExpandedQuery(core, tokenize(core), expansions)
+        return ExpandedQuery(core, tokenize(core), expansions, phrase_words(core))
 
     def dense_query(self, q: ExpandedQuery) -> str:
         return q.dense_text if self.settings.retrieval.expand_dense else q.text
@@ -518,13 +519,14 @@ class Retriever:
                 tail.append(h)
         return head + tail
 
-    def known_share(self, terms: list[str]) -> float:
+    def known_share(self, terms: list[str], phrased: frozenset[str] = frozenset()) -> float:
         """Share of the query's words the library knows: words that occur in it, or whose synonym does ("dad":
-        the reviews say "father")."""
+        the reviews say "father"), or that make up a curated phrase ("out of the loop": information sharing)."""
         terms = [t for t in terms if t not in STOPWORDS]  # "saying" stems to "say": asking, not content
         if not terms:
             return 1.0
-        return sum(1 for t in terms if any(self.keyword.knows(x) for x in synonym_stems(t))) / len(terms)
+        known = sum(1 for t in terms if t in phrased or any(self.keyword.knows(x) for x in synonym_stems(t)))
+        return known / len(terms)
 
     def sentence_scores(self, qvec: np.ndarray, review_id: str, label: str) -> list[tuple[str, float]]:
         rows = self.sentence_rows.get((review_id, label), [])

@@ -115,7 +115,7 @@ def evidence_score(hit: Hit) -> float:
     return hit.dense + 0.25 * hit.coverage
 
 
-def evidence_strength(retriever: Retriever, terms: list[str], hits: list[Hit], qvec: np.ndarray) -> float:
+def evidence_strength(retriever: Retriever, q: ExpandedQuery, hits: list[Hit], qvec: np.ndarray) -> float:
     """Whether the library can answer at all: the best matching sentence, how fully the best paragraph
     covers the question's words, how many of those words the library knows, and how closely the best
     paragraph matches each of the question's tokens (late interaction). Abstention compares this with
@@ -129,7 +129,7 @@ def evidence_strength(retriever: Retriever, terms: list[str], hits: list[Hit], q
     )
     coverage = max(h.coverage for h in top)
     late = max(h.late for h in top)
-    return 0.5 * best_sentence + 0.25 * coverage + 0.5 * retriever.known_share(terms) + late
+    return 0.5 * best_sentence + 0.25 * coverage + 0.5 * retriever.known_share(q.terms, q.phrased) + late
 
 
 def blend(primary: list[Hit], secondary: list[Hit], weight: float) -> list[Hit]:
@@ -179,7 +179,7 @@ class ExtractiveAnswerer:
         """For calibration: the evidence strength, and the kind of value the question asks for ("how many":
         a number) when none of the best sentences holds one, so the answerer abstains whatever its threshold."""
         kind, q, qvec, hits = self.retrieve(question, query, filters)
-        strength = evidence_strength(self.retriever, q.terms, hits, qvec)
+        strength = evidence_strength(self.retriever, q, hits, qvec)
         if not hits:
             return strength, None
         wanted, scored = self._sentences(question, query, filters, kind, q, qvec, hits)
@@ -194,7 +194,7 @@ class ExtractiveAnswerer:
         kind, q, qvec, hits = self.retrieve(question, query, filters)
         if not hits:
             return Answer(ABSTAIN_MESSAGE, [], True, query, [])
-        if evidence_strength(r, q.terms, hits, qvec) < self.settings.answer.abstain_threshold:
+        if evidence_strength(r, q, hits, qvec) < self.settings.answer.abstain_threshold:
             return self.abstain(query, hits)
         wanted, scored = self._sentences(question, query, filters, kind, q, qvec, hits)
         missing = self._missing(question, wanted, scored)

@@ -357,6 +357,23 @@ def test_everyday_words_for_the_reviews_words_are_known(real_engine) -> None:  #
     assert r.known_share(tokenize("mileage expenses claim")) < 1.0  # words the library lacks stay unknown
     # Asking is not content: "saying" stems to "say", a stopword, which the library never holds.
     assert r.known_share(tokenize("what are these reviews saying schools should do")) == 1.0
+    # An idiom's words stand for the reviews' own ("out of the loop": information sharing).
+    q = r.expand("GPs being out of the loop")
+    assert not r.keyword.knows("loop") and r.known_share(q.terms, q.phrased) == 1.0
+
+
+def test_an_idiom_brings_in_the_reviews_words_one_way_only() -> None:
+    from index.query import Glossary, phrase_words
+
+    g = Glossary({})
+    assert "information sharing" in g.expand("were GPs kept in the loop?")
+    assert "communication" in g.expand("were GPs kept in the loop?")  # and the group of the words it stands for
+    assert "disguised compliance" in g.expand("parents going through the motions")
+    assert "missed" in g.expand("kids slipping through the net before school")
+    # The reviews' words do not bring in the idiom: BM25 would only search for "loop" and "dark".
+    assert not {"in the loop", "left in the dark"} & set(g.expand("information sharing between agencies"))
+    assert {"slipp", "net"} <= phrase_words("kids slipping through the net")
+    assert phrase_words("a net loss of staff") == frozenset()  # the words alone are no idiom
 
 
 def test_a_synonym_phrase_brings_no_other_groups_word() -> None:
