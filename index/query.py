@@ -180,9 +180,11 @@ IDIOMS: dict[str, str] = {
             "at their word",
             "at her word",
             "at his word",
-            "took her word",
-            "took his word",
-            "taking their word",
+            *(
+                f"{verb} {whose} word"
+                for verb in ("take", "takes", "took", "taking")
+                for whose in ("her", "his", "their")
+            ),
         ),
         "professional curiosity",
     ),
