@@ -113,8 +113,8 @@ def _word_index(text: str, offset: int) -> int:
     return len(_WORD.findall(text[:offset]))
 
 
-# Most specific first: "how old" before "how many", "how much money" before nothing at all; a criminal
-# outcome before "how long" ("how long did he get?" asks for a sentence, not a stretch of time).
+# Most specific first: "how old" before "how many", "how much money" before nothing at all; a sentence handed
+# down before "how long" ("how long did he get?" asks for a prison term, not a stretch of time).
 TYPES = (
     AnswerType(
         "sentence",
@@ -125,13 +125,11 @@ TYPES = (
             r"\bsent down\b|\bhow long (?:was|were) (?:he|she|they) (?:jailed|imprisoned|in prison|in jail)\b",
             re.I,
         ),
-        re.compile(
-            r"\b(?:sentenc\w*|imprison\w*|jail\w*|prison|custodial|suspended|community order|detention)\b", re.I
-        ),
+        re.compile(r"\b(?:sentenc\w*|imprison\w*|jail\w*|prison|custodial|community order|detention)\b", re.I),
     ),
     AnswerType(
         "criminal outcome",
-        # Was anyone charged, prosecuted, convicted, found guilty or responsible; what sentence did they get.
+        # Was anyone charged, prosecuted, convicted, found guilty or responsible.
         re.compile(
             r"\b(?:charged|prosecuted|prosecutions?|convicted|convictions?|sentenced|jailed|imprisoned|"
             r"(?:found|held|pleaded) (?:guilty|responsible))\b",
@@ -209,7 +207,8 @@ TYPES = (
         ),
         # A nationality ("Polish", "Pakistani", "Vietnamese", "Kurdish") or a named country after from/in/to.
         re.compile(
-            r"(?<!white )(?<!black )(?<!spoken )\b(?!English\b)[A-Z][a-z]+(?:ian|ish|ese|i|an|ch)\b(?<!\bChristian)|"
+            r"(?<![Ww]hite )(?<![Bb]lack )(?<!spoken )\b(?!English\b)[A-Z][a-z]+(?:ian|ish|ese|i|an)\b(?<!\bChristian)|"
+            r"\b(?:French|Dutch|Czech|Swiss|Greek|Thai|Welsh)\b|"
             r"\b(?:from|in|to|of) (?:the )?(?:[A-Z][a-z]+ ){0,2}[A-Z][a-z]+\b"
             r"(?=[^.]{0,40}\b(?:country|nation|born|citizen|national)\b)|"
             r"\b(?:born|citizen|national) (?:in|of) (?:the )?[A-Z][a-z]+",
@@ -231,7 +230,7 @@ TYPES = (
             r"subutex|buprenorphine|insulin|inhaler|antibiotic|sedative|benzodiazepine|paracetamol|ibuprofen|"
             r"calpol|diazepam|sertraline|fluoxetine|citalopram|mirtazapine|"
             r"olanzapine|quetiapine|pregabalin|gabapentin|codeine|tramadol|morphine|melatonin)(?=s?\b)|"
-            r"\b[a-z]+(?:xetine|pram|zepam|azine|apine|oxone|profen|cillin|mycin|oprazole)\b",
+            r"\b[a-z]+(?:xetine|pram|zepam|apine|oxone|profen|cillin|mycin|oprazole)\b",
             re.I,
         ),
     ),

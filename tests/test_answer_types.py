@@ -115,11 +115,13 @@ def test_what_holds_each_kind_of_value() -> None:
     assert not holds(origin, "Child Y is dual heritage as his mother is white British.")  # an ethnicity, and mum's
     assert not holds(origin, "His spoken English is limited.")  # a language
     assert not holds(origin, "Father's immigration status was uncertain.")
+    assert not holds(origin, "The family moved in March.")  # a month, not a nationality
     medicine = "What medication was she on?"
     assert holds(medicine, "She was prescribed sertraline 50mg daily.")
     assert holds(medicine, "She had been prescribed antidepressants since the birth.")
     assert not holds(medicine, "Parents struggled to calculate and administer medication.")
     assert not holds(medicine, "Concerns were also around Mother's cocaine use.")  # not a medicine
+    assert not holds(medicine, "A parenting magazine was left at the home.")
     recovered = "Did she make a full recovery?"
     assert holds(recovered, "She has since made a good recovery and has no lasting injuries.")
     assert not holds(recovered, "Emily sustained a serious head injury.")
