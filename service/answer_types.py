@@ -12,10 +12,11 @@ near "meetings" (or "core", "group"), not by any number in a sentence about core
 (charged, convicted, sentenced, imprisoned): a review that says the injury was non-accidental does not
 say who was prosecuted.
 
-"What sentence did he get?" wants a sentence handed down, which a charge does not tell. Details that reviews,
-anonymised and written about the practice before the harm, seldom give are typed too: an inspection grade,
-a parent's country of origin, a named medicine or dose, whether the child recovered, a school's name. A
-question asking for one is answered only where a review gives it.
+"What sentence did he get?" wants a sentence handed down, which a charge does not tell; "how long did he
+get?" wants its length. Details that reviews, anonymised and written about the practice before the harm,
+seldom give are typed too: what a court decided, an inspection grade, a parent's country of origin, a named
+medicine or dose, whether the child recovered, a school's name. A question asking for one is answered only
+where a review gives it.
 
 Questions without such a wh-phrase (most of them) have no expected type and are not affected.
 """
@@ -117,6 +118,22 @@ def _word_index(text: str, offset: int) -> int:
 # down before "how long" ("how long did he get?" asks for a prison term, not a stretch of time).
 TYPES = (
     AnswerType(
+        "prison term",
+        # "How long did he get?", "how long was that sentence?": a length of sentence, which "was convicted and
+        # imprisoned" does not give.
+        re.compile(
+            r"\bhow long did (?:he|she|they) get\b|\bhow long (?:was|were) (?:he|she|they) (?:jailed|imprisoned|"
+            r"in prison|in jail|sent down)\b|\bhow long was (?:that|the|his|her|their) (?:prison |jail |custodial )?"
+            r"sentence\b|\bhow long\b[^?]{0,40}\bsent down\b",
+            re.I,
+        ),
+        re.compile(
+            rf"\b(?:sentenc\w*|imprison\w*|jail\w*|prison)\b[^.]{{0,40}}?\b{_NUMBER}[- ]{_UNIT}\b|"
+            rf"\b{_NUMBER}[- ]{_UNIT}['’]?s? (?:sentence|imprisonment|in prison|in jail|custod\w*)\b",
+            re.I,
+        ),
+    ),
+    AnswerType(
         "sentence",
         # "What sentence did he get?", "how long was he sent down for?": a sentence handed down, which a charge or
         # a prosecution the mother would not support does not tell.
@@ -191,9 +208,9 @@ TYPES = (
             re.I,
         ),
         re.compile(
-            r"\b(?:outstanding|good|requires improvement|inadequate)\b(?=[^.]{0,60}\bofsted\b)|"
-            r"\b(?:rated|graded|judged)(?: as)? (?:outstanding|good|requires improvement|inadequate)\b|"
-            r"\b(?:inadequate|requires improvement)\b",
+            # The grade alone, so a grade the question already gives ("has it got out of 'Inadequate'?") is no answer.
+            r"\b(?:outstanding|requires improvement|inadequate)\b|"
+            r"(?:(?<=rated )|(?<=graded )|(?<=judged )|(?<=as ))good\b|\bgood\b(?=[^.]{0,60}\bofsted\b)",
             re.I,
         ),
     ),
@@ -262,6 +279,25 @@ TYPES = (
         re.compile(
             r"\b[A-Z][\w'’]+(?: [A-Z][\w'’]+)* (?:Primary|Junior|Infants?|Nursery|Academy|High|Secondary|College)\b"
             r"(?! Trust)|\bSt\.? [A-Z]\w+|\bSchool [A-Z0-9]\b"
+        ),
+    ),
+    AnswerType(
+        "court outcome",
+        # "How did the family court case turn out?", "what did the court decide?": an order or a finding, which
+        # reviews of the practice before the harm seldom report ("proceedings were ongoing").
+        re.compile(
+            r"\bcourt\b[^?]{0,60}\b(?:decide|decided|decision|turn(?:ed)? out|outcome|rule|ruled|conclude|"
+            r"concluded|given|granted|awarded|in the end)\b|\bwhat did the (?:family |care )?court\b|"
+            r"\boutcome of the (?:family |care )?(?:court|proceedings|hearing)\b|"
+            r"\bhow did the (?:family |care )?(?:court case|proceedings|hearing)\b",
+            re.I,
+        ),
+        re.compile(
+            r"\b(?:care order|supervision order|placement order|special guardianship|sgo|adoption order|"
+            r"child arrangements order|residence order|non-molestation order|orders? (?:was|were) (?:made|granted)|"
+            r"court (?:decided|ordered|granted|made|found|ruled|concluded)|the judge|judgment|findings? of fact|"
+            r"placed for adoption|adopted)\b",
+            re.I,
         ),
     ),
     AnswerType(

@@ -25,8 +25,11 @@ from service.answer_types import counted, expected_type
         ("Was anyone charged over the baby's injury?", "criminal outcome"),
         ("Who was found responsible, and was anyone prosecuted?", "criminal outcome"),
         ("What sentence did mum's partner get?", "sentence"),
-        ("How long did he get?", "sentence"),  # a prison sentence, not a stretch of time
-        ("How long was he sent down for?", "sentence"),
+        ("How long did he get?", "prison term"),  # a prison sentence, not a stretch of time
+        ("How long was he sent down for?", "prison term"),
+        ("He'd just come out of prison for theft. How long was that sentence?", "prison term"),
+        ("How did the family court case turn out?", "court outcome"),
+        ("Has the family court given nan an SGO in the end?", "court outcome"),
         ("how long was he in for?", "duration"),  # in hospital, as often as in prison
         ("How long was he in hospital for?", "duration"),
         ("What overall grade did Ofsted give the council's children's services?", "inspection rating"),
@@ -106,6 +109,13 @@ def test_what_holds_each_kind_of_value() -> None:
     assert holds(sentenced, "Her partner had been sentenced to imprisonment for 2 years.")
     # A charge or a prosecution nobody supported tells of no sentence.
     assert not holds(sentenced, "Mother did not wish to support a police prosecution.")
+    term = "How long did he get?"
+    assert holds(term, "Her partner had been sentenced to imprisonment for 2 years.")
+    assert holds(term, "He received a 3 year sentence.")
+    assert not holds(term, "The relative was later convicted and imprisoned.")  # a sentence, but how long?
+    court = "What did the court decide in the end?"
+    assert holds(court, "The court granted a Special Guardianship Order to the grandmother.")
+    assert not holds(court, "Family court proceedings were ongoing at the time of the review.")
     rated = "What was social care rated by Ofsted?"
     assert holds(rated, "Children's Social Care services had been judged as Inadequate by Ofsted.")
     assert not holds(rated, "This was confirmed by an OFSTED inspection in January 2016.")  # when, not what grade
@@ -139,6 +149,9 @@ def test_a_value_the_question_already_gives_is_not_an_answer() -> None:
     # Singular or plural: "which antidepressant" is not answered by "prescribed antidepressants".
     drug = "Which antidepressant was mum on, and what dose?"
     assert not expected_type(drug).holds("She was prescribed antidepressants.", drug)  # type: ignore[union-attr]
+    # A grade the question gives is no answer to "what is its grade now?".
+    now = "Has Bradford got out of 'Inadequate' since? What's its Ofsted grade now?"
+    assert not expected_type(now).holds("Services had been judged as Inadequate by Ofsted.", now)  # type: ignore[union-attr]
     in_2014 = "How many partners did mum have by 2014?"
     assert expected_type(in_2014).holds("She had 4 partners.", in_2014)  # type: ignore[union-attr]  # not the 4 of 2014
 
