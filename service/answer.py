@@ -35,7 +35,13 @@ _THEME = re.compile(
 _THEY_SAY = re.compile(r"\bwhat (?:do|did) they (?:say|find|learn)\b", re.I)
 # A sentence that is itself a question: "To what extent did practitioners "Think Fathers"?"
 _QUESTION_END = re.compile(r"\?[\"”’')\]]*\s*$")
-_RECOMMEND = re.compile(r"\b(recommend\w*|should (?:be )?(?:done|change)|actions?|what needs to change)\b", re.I)
+_RECOMMEND = re.compile(
+    r"\b(recommend\w*|should (?:be )?(?:done|change)|actions?|what needs to change)\b|"
+    # "What did the review want done / added / the board to do...?": what it asked for is what it recommended.
+    r"\bwhat (?:did|does|do) (?:the |that |this )?(?:[\w'’/ ]{0,30})?(?:review|reviews|reviewer|reviewers|author|"
+    r"briefing|it|they)\b[^?]{0,10}\bwant(?:ed)?\b",
+    re.I,
+)
 
 ABSTAIN_MESSAGE = (
     "The reviews in this library don't appear to answer that. The closest paragraphs are listed as "

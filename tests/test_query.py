@@ -127,6 +127,15 @@ def test_only_questions_across_the_library_spread_over_reviews() -> None:
     assert not spans_reviews("What did they say about housing?", in_focus=True)
 
 
+def test_what_a_review_wanted_done_is_what_it_recommended() -> None:
+    from service.answer import question_kind
+
+    assert question_kind("What did the Child O review want added to core group agendas?") == "recommendation"
+    assert question_kind("What did the reviewers want the board to do about it?") == "recommendation"
+    assert question_kind("ok and what did it want social care to do for those parents?") == "recommendation"
+    assert question_kind("What did mum want from the health visitor?", in_focus=True) == "fact"  # not the review
+
+
 def test_what_did_they_say_stays_with_the_review_in_focus() -> None:
     from service.conversation import resolve
 
