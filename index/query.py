@@ -34,6 +34,8 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
         "stepfather",
         "mother's partner",
         "partner",
+        "boyfriend",
+        "boyfriends",
         "think fathers",
         "hidden men",
     ),
@@ -207,6 +209,47 @@ IDIOMS: dict[str, str] = {
         "missed",
     ),
 }
+
+# Practitioners' shorthand and family words, written out as the reviews write them ("hols" -> holidays,
+# "nan" -> grandmother) before anything else reads the question.
+SHORTHAND: dict[str, str] = {
+    "info": "information",
+    "hols": "holidays",
+    "appt": "appointment",
+    "appts": "appointments",
+    "mtg": "meeting",
+    "mtgs": "meetings",
+    "convo": "conversation",
+    "convos": "conversations",
+    "approx": "approximately",
+    "yr": "year",
+    "yrs": "years",
+    "wk": "week",
+    "wks": "weeks",
+    "mins": "minutes",
+    "tmrw": "tomorrow",
+    "esp": "especially",
+    "nan": "grandmother",
+    "nana": "grandmother",
+    "nanna": "grandmother",
+    "gran": "grandmother",
+    "grandma": "grandmother",
+    "grandad": "grandfather",
+    "grandpa": "grandfather",
+    "stepdad": "stepfather",
+    "stepmum": "stepmother",
+    "bf": "boyfriend",
+    "bloke": "man",
+    "blokes": "men",
+    "fella": "man",
+}
+_SHORTHAND = re.compile(r"(?<![\w'’-])(" + "|".join(map(re.escape, SHORTHAND)) + r")(?=(?:['’]s)?(?![\w'’-]))", re.I)
+
+
+def write_out_shorthand(text: str) -> str:
+    """The text with practitioners' shorthand written out ("summer hols" -> "summer holidays")."""
+    return _SHORTHAND.sub(lambda m: SHORTHAND[m.group(1).lower()], text)
+
 
 _STOP_FOR_MATCH = {"the", "a", "an", "of", "to", "in"}
 # Nouns practitioners use for the reviews' words that query expansion leaves alone: "kids" for children,

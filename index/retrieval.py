@@ -28,7 +28,14 @@ from index.embedder import Embedder, LlamaEmbedding, TokenVectors, get_embedder
 from index.errors import FilterError, StoreError
 from index.keyword import BARE_CONTRACTIONS, STOPWORDS, KeywordIndex, tokenize
 from index.late import TokenIndex, chunk_text
-from index.query import SYNONYM_GROUPS, Glossary, phrase_words, strip_review_names, synonym_stems
+from index.query import (
+    SYNONYM_GROUPS,
+    Glossary,
+    phrase_words,
+    strip_review_names,
+    synonym_stems,
+    write_out_shorthand,
+)
 from index.rerank import CrossEncoderReranker
 from index.spelling import Speller
 from index.store import ReviewStore, StoredChunk, paragraphs_from_chunks
@@ -311,6 +318,7 @@ class Retriever:
     # -- query ------------------------------------------------------------
     def correct(self, text: str) -> str:
         """The text with misspelt words replaced by the library's words ("helth visitor" -> "health visitor")."""
+        text = write_out_shorthand(text)
         return self.speller.correct(text) if self.speller is not None else text
 
     def expand(self, query: str, filters: Filters | None = None) -> ExpandedQuery:

@@ -371,6 +371,20 @@ def test_everyday_words_for_the_reviews_words_are_known(real_engine) -> None:  #
     assert not r.keyword.knows("loop") and r.known_share(q.terms, q.phrased) == 1.0
 
 
+def test_shorthand_is_written_out_as_the_reviews_write_it(real_engine) -> None:  # type: ignore[no-untyped-def]
+    from index.query import write_out_shorthand
+
+    assert write_out_shorthand("what about schools, esp over the summer hols?") == (
+        "what about schools, especially over the summer holidays?"
+    )
+    assert write_out_shorthand("Nan's info") == "grandmother's information"  # a possessive keeps its 's
+    assert write_out_shorthand("a nanny's notes") == "a nanny's notes"  # whole words only
+    r = real_engine.retriever
+    assert r.correct("mum's bf missed GP appts") == "mum's boyfriend missed GP appointments"
+    assert not r.keyword.knows("boyfriend")  # the reviews say "partner"
+    assert r.known_share(r.expand(r.correct("mum's new bf")).terms) == 1.0
+
+
 def test_an_idiom_brings_in_the_reviews_words_one_way_only() -> None:
     from index.query import Glossary, phrase_words
 
