@@ -149,6 +149,7 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("training", "trained", "train", "learning and development"),
     ("probation", "offender", "offenders", "on licence", "prison"),
     ("death", "died", "deaths", "child death"),
+    ("closed", "closure", "case closure", "closing", "shut", "shutting"),
 )
 
 # Everyday idiom for what the reviews say in their own words. One way only: the idiom brings in the reviews'
@@ -193,6 +194,7 @@ IDIOMS: dict[str, str] = {
         ),
         "professional curiosity",
     ),
+    **dict.fromkeys(("run it past", "ran it past", "run this past", "ran this past", "run that past"), "discussed"),
     **dict.fromkeys(
         (
             "slip through the net",

@@ -393,6 +393,7 @@ def test_an_idiom_brings_in_the_reviews_words_one_way_only() -> None:
     assert "communication" in g.expand("were GPs kept in the loop?")  # and the group of the words it stands for
     assert "disguised compliance" in g.expand("parents going through the motions")
     assert "missed" in g.expand("kids slipping through the net before school")
+    assert {"discussed", "closed"} <= set(g.expand("did she run it past anyone before she shut it?"))
     # The reviews' words do not bring in the idiom: BM25 would only search for "loop" and "dark".
     assert not {"in the loop", "left in the dark"} & set(g.expand("information sharing between agencies"))
     assert {"slipp", "net"} <= phrase_words("kids slipping through the net")
