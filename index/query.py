@@ -217,6 +217,7 @@ IDIOMS: dict[str, str] = {
 SHORTHAND: dict[str, str] = {
     "info": "information",
     "hols": "holidays",
+    "xmas": "Christmas",
     "appt": "appointment",
     "appts": "appointments",
     "mtg": "meeting",
@@ -360,6 +361,12 @@ class Glossary:
                 seen.add(term.lower())
                 out.append(term)
         return out
+
+
+def idiom_meanings(query: str) -> list[str]:
+    """What the query's idioms stand for, in the reviews' words ("out of the loop" -> information sharing)."""
+    low = " " + re.sub(r"[^a-z0-9'\- ]+", " ", query.lower().replace("’", "'")) + " "
+    return list(dict.fromkeys(target for idiom, target in IDIOMS.items() if _has_phrase(low, idiom)))
 
 
 def phrase_words(query: str) -> frozenset[str]:

@@ -31,6 +31,7 @@ from index.late import TokenIndex, chunk_text
 from index.query import (
     SYNONYM_GROUPS,
     Glossary,
+    idiom_meanings,
     phrase_words,
     strip_review_names,
     synonym_stems,
@@ -173,6 +174,7 @@ class ExpandedQuery:
     terms: list[str]
     expansions: list[str] = field(default_factory=list)
     phrased: frozenset[str] = frozenset()  # words of a curated phrase in the query ("out of the loop")
+    meant: list[str] = field(default_factory=list)  # what its idioms stand for ("information sharing")
 
     @property
     def dense_text(self) -> str:
@@ -327,10 +329,13 @@ class Retriever:
         if filters is not None and filters.review_ids:
             named = [self.reviews[r] for r in filters.review_ids if r in self.reviews]
             core = strip_review_names(core, named, list(self.reviews.values()))
-        return ExpandedQuery(core, tokenize(core), expansions, phrase_words(core))
+        return ExpandedQuery(core, tokenize(core), expansions, phrase_words(core), idiom_meanings(core))
 
     def dense_query(self, q: ExpandedQuery) -> str:
-        return q.dense_text if self.settings.retrieval.expand_dense else q.text
+        if self.settings.retrieval.expand_dense:
+            return q.dense_text
+        # An idiom's meaning joins the dense query too: the model reads "kept in the loop" too literally.
+        return f"{q.text} ({', '.join(q.meant)})" if q.meant else q.text
 
     def embed_query(self, text: str) -> np.ndarray:
         if self.tokens is None:

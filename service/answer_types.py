@@ -138,7 +138,8 @@ TYPES = (
         # "What sentence did he get?", "how long was he sent down for?": a sentence handed down, which a charge or
         # a prosecution the mother would not support does not tell.
         re.compile(
-            r"\b(?:what|which|prison|jail|custodial) sentence\b|\bsentence did\b|\bhow long did (?:he|she|they) get\b|"
+            r"\b(?:what|which|prison|jail|custodial) sentence\b|\bsentence did\b|\bsentenced\b|"
+            r"\bhow long did (?:he|she|they) get\b|"
             r"\bsent down\b|\bhow long (?:was|were) (?:he|she|they) (?:jailed|imprisoned|in prison|in jail)\b",
             re.I,
         ),
@@ -148,7 +149,7 @@ TYPES = (
         "criminal outcome",
         # Was anyone charged, prosecuted, convicted, found guilty or responsible.
         re.compile(
-            r"\b(?:charged|prosecuted|prosecutions?|convicted|convictions?|sentenced|jailed|imprisoned|"
+            r"\b(?:charged|prosecuted|prosecutions?|convicted|convictions?|jailed|imprisoned|"
             r"(?:found|held|pleaded) (?:guilty|responsible))\b",
             re.I,
         ),

@@ -25,6 +25,7 @@ from service.answer_types import counted, expected_type
         ("Was anyone charged over the baby's injury?", "criminal outcome"),
         ("Who was found responsible, and was anyone prosecuted?", "criminal outcome"),
         ("What sentence did mum's partner get?", "sentence"),
+        ("what did he get sentenced to for it", "sentence"),
         ("How long did he get?", "prison term"),  # a prison sentence, not a stretch of time
         ("How long was he sent down for?", "prison term"),
         ("He'd just come out of prison for theft. How long was that sentence?", "prison term"),

@@ -378,6 +378,7 @@ def test_shorthand_is_written_out_as_the_reviews_write_it(real_engine) -> None: 
         "what about schools, especially over the summer holidays?"
     )
     assert write_out_shorthand("Nan's info") == "grandmother's information"  # a possessive keeps its 's
+    assert write_out_shorthand("school hols or xmas") == "school holidays or Christmas"
     assert write_out_shorthand("a nanny's notes") == "a nanny's notes"  # whole words only
     r = real_engine.retriever
     assert r.correct("mum's bf missed GP appts") == "mum's boyfriend missed GP appointments"
@@ -398,6 +399,14 @@ def test_an_idiom_brings_in_the_reviews_words_one_way_only() -> None:
     assert not {"in the loop", "left in the dark"} & set(g.expand("information sharing between agencies"))
     assert {"slipp", "net"} <= phrase_words("kids slipping through the net")
     assert phrase_words("a net loss of staff") == frozenset()  # the words alone are no idiom
+
+
+def test_an_idiom_means_the_same_to_the_dense_search(real_engine) -> None:  # type: ignore[no-untyped-def]
+    r = real_engine.retriever
+    q = r.expand("were GPs kept in the loop?")
+    assert q.meant == ["information sharing"]
+    assert r.dense_query(q) == "were GPs kept in the loop (information sharing)"
+    assert r.dense_query(r.expand("were GPs told?")) == "were GPs told"  # no idiom, no addition
 
 
 def test_a_synonym_phrase_brings_no_other_groups_word() -> None:
