@@ -319,7 +319,8 @@ class Retriever:
 
     # -- query ------------------------------------------------------------
     def correct(self, text: str) -> str:
-        """The text with misspelt words replaced by the library's words ("helth visitor" -> "health visitor")."""
+        """The text with shorthand written out ("hols" -> "holidays") and misspelt words replaced by the library's
+        words ("helth visitor" -> "health visitor")."""
         text = write_out_shorthand(text)
         return self.speller.correct(text) if self.speller is not None else text
 

@@ -38,8 +38,9 @@ _QUESTION_END = re.compile(r"\?[\"”’')\]]*\s*$")
 _RECOMMEND = re.compile(
     r"\b(recommend\w*|should (?:be )?(?:done|change)|actions?|what needs to change)\b|"
     # "What did the review want done / added / the board to do...?": what it asked for is what it recommended.
-    r"\bwhat (?:did|does|do) (?:the |that |this )?(?:[\w'’/ ]{0,30})?(?:review|reviews|reviewer|reviewers|author|"
-    r"briefing|it|they)\b[^?]{0,10}\bwant(?:ed)?\b",
+    # The review (or "it", "they") must be what asks: "what did mum say they wanted" is about mum.
+    r"\bwhat (?:did|does|do) (?:(?:the |that |this )?(?:[\w'’/-]+ ){0,5}?(?:review|reviews|reviewer|reviewers|author|"
+    r"briefing)|it|they)\b[^?]{0,10}\bwant(?:ed)?\b",
     re.I,
 )
 

@@ -134,6 +134,7 @@ def test_what_a_review_wanted_done_is_what_it_recommended() -> None:
     assert question_kind("What did the reviewers want the board to do about it?") == "recommendation"
     assert question_kind("ok and what did it want social care to do for those parents?") == "recommendation"
     assert question_kind("What did mum want from the health visitor?", in_focus=True) == "fact"  # not the review
+    assert question_kind("What did mum say they wanted from the school?", in_focus=True) == "fact"
 
 
 def test_what_did_they_say_stays_with_the_review_in_focus() -> None:
