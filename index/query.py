@@ -341,7 +341,7 @@ class Glossary:
 
     def expand(self, query: str) -> list[str]:
         """Extra terms for a query: acronym expansions, acronyms of spelled-out names, synonyms."""
-        low = " " + re.sub(r"[^a-z0-9'\- ]+", " ", singular_acronyms(query).lower().replace("’", "'")) + " "
+        low = _padded(singular_acronyms(query))
         extra: list[str] = []
         for acro, expansion in self.acronyms.items():
             exp_low = expansion.lower()
@@ -349,7 +349,7 @@ class Glossary:
                 extra.append(expansion)
             elif exp_low in low:
                 extra.append(acro.upper())
-        meant = [target for idiom, target in IDIOMS.items() if _has_phrase(low, idiom)]
+        meant = idiom_meanings(_idioms_at(low))
         extra.extend(meant)
         for group in SYNONYM_GROUPS:
             if any(_has_phrase(low, term) or term in meant for term in group):
@@ -363,17 +363,28 @@ class Glossary:
         return out
 
 
-def idiom_meanings(query: str) -> list[str]:
-    """What the query's idioms stand for, in the reviews' words ("out of the loop" -> information sharing)."""
-    low = " " + re.sub(r"[^a-z0-9'\- ]+", " ", query.lower().replace("’", "'")) + " "
-    return list(dict.fromkeys(target for idiom, target in IDIOMS.items() if _has_phrase(low, idiom)))
+def find_idioms(text: str) -> list[str]:
+    """The idioms the text uses ("out of the loop", "slipping through the net")."""
+    return _idioms_at(_padded(text))
 
 
-def phrase_words(query: str) -> frozenset[str]:
-    """The keyword stems of the query's words that make up an idiom ("out of the loop", "slipping through the
-    net"): the reviews need not hold its words, since it stands for theirs."""
-    low = " " + re.sub(r"[^a-z0-9'\- ]+", " ", query.lower().replace("’", "'")) + " "
-    return frozenset(stem for idiom in IDIOMS if _has_phrase(low, idiom) for stem in tokenize(idiom))
+def idiom_meanings(idioms: Iterable[str]) -> list[str]:
+    """What the idioms stand for, in the reviews' words ("out of the loop" -> information sharing)."""
+    return list(dict.fromkeys(IDIOMS[idiom] for idiom in idioms))
+
+
+def idiom_words(idioms: Iterable[str]) -> frozenset[str]:
+    """The keyword stems of the idioms' words: the reviews need not hold them, since an idiom stands for theirs."""
+    return frozenset(stem for idiom in idioms for stem in tokenize(idiom))
+
+
+def _idioms_at(padded_low: str) -> list[str]:
+    return [idiom for idiom in IDIOMS if _has_phrase(padded_low, idiom)]
+
+
+def _padded(text: str) -> str:
+    """Lower case, punctuation as spaces, a space at each end: whole phrases are then found with ``in``."""
+    return " " + re.sub(r"[^a-z0-9'\- ]+", " ", text.lower().replace("’", "'")) + " "
 
 
 def _has_phrase(padded_low: str, term: str) -> bool:

@@ -31,8 +31,9 @@ from index.late import TokenIndex, chunk_text
 from index.query import (
     SYNONYM_GROUPS,
     Glossary,
+    find_idioms,
     idiom_meanings,
-    phrase_words,
+    idiom_words,
     strip_review_names,
     synonym_stems,
     write_out_shorthand,
@@ -330,7 +331,8 @@ class Retriever:
         if filters is not None and filters.review_ids:
             named = [self.reviews[r] for r in filters.review_ids if r in self.reviews]
             core = strip_review_names(core, named, list(self.reviews.values()))
-        return ExpandedQuery(core, tokenize(core), expansions, phrase_words(core), idiom_meanings(core))
+        idioms = find_idioms(core)
+        return ExpandedQuery(core, tokenize(core), expansions, idiom_words(idioms), idiom_meanings(idioms))
 
     def dense_query(self, q: ExpandedQuery) -> str:
         if self.settings.retrieval.expand_dense:

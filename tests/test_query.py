@@ -388,7 +388,10 @@ def test_shorthand_is_written_out_as_the_reviews_write_it(real_engine) -> None: 
 
 
 def test_an_idiom_brings_in_the_reviews_words_one_way_only() -> None:
-    from index.query import Glossary, phrase_words
+    from index.query import Glossary, find_idioms, idiom_words
+
+    def phrase_words(text: str) -> frozenset[str]:
+        return idiom_words(find_idioms(text))
 
     g = Glossary({})
     assert "information sharing" in g.expand("were GPs kept in the loop?")
