@@ -143,6 +143,13 @@ class AnswerSettings(BaseModel):
         description="Below this evidence score the answerer abstains. Calibrated on the eval set's dev split "
         "(see evals/README.md).",
     )
+    unheld_penalty: float = Field(
+        0.3,
+        ge=0,
+        description="Taken off the evidence score of a question using an acronym for something no review "
+        "mentions, in either form ('LADO', 'FGM'): what it asks about is not in the library (dev split, "
+        "evals/DECISIONS.md).",
+    )
     max_fact_sentences: int = Field(3, ge=1, description="Sentences quoted for a factual question.")
     sentence_late_weight: float = Field(
         1.0,

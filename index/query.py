@@ -195,6 +195,19 @@ IDIOMS: dict[str, str] = {
         "professional curiosity",
     ),
     **dict.fromkeys(("run it past", "ran it past", "run this past", "ran this past", "run that past"), "discussed"),
+    # "Who first picked up that she wasn't in school?": the reviews say who identified it.
+    **dict.fromkeys(
+        (
+            *(f"{verb} up {what}" for verb in ("pick", "picks", "picked", "picking") for what in ("on", "that")),
+            *(
+                f"{verb} up {what}"
+                for verb in ("flag", "flags", "flagged", "flagging")
+                for what in ("that", "concern", "concerns")
+            ),
+            "clocked that",
+        ),
+        "identified",
+    ),
     **dict.fromkeys(
         (
             "slip through the net",
@@ -242,6 +255,11 @@ SHORTHAND: dict[str, str] = {
     "stepdad": "stepfather",
     "stepmum": "stepmother",
     "bf": "boyfriend",
+    "mam": "mum",
+    "copper": "police officer",
+    "coppers": "police officers",
+    "cop": "police officer",
+    "cops": "police officers",
     "bloke": "man",
     "blokes": "men",
     "fella": "man",
@@ -252,6 +270,113 @@ _SHORTHAND = re.compile(r"(?<![\w'’-])(" + "|".join(map(re.escape, SHORTHAND))
 def write_out_shorthand(text: str) -> str:
     """The text with practitioners' shorthand written out ("summer hols" -> "summer holidays")."""
     return _SHORTHAND.sub(lambda m: SHORTHAND[m.group(1).lower()], text)
+
+
+# The field's common acronyms and what they stand for. The reviews' own acronyms are mined at ingest
+# (``Glossary.mine``); these are the ones practitioners type whether a review uses them or not ("a SW in
+# supervision", "as a DSL", "when do I go to the LADO?"), from the glossary of Working Together to Safeguard
+# Children (2023) and everyday practice. Written out, they meet the reviews' words; and one the library holds in
+# neither form names something no review mentions (``Retriever.unheld_acronyms``).
+PRACTICE_ACRONYMS: dict[str, str] = {
+    "A&E": "accident and emergency",
+    "ADHD": "attention deficit hyperactivity disorder",
+    "ASB": "antisocial behaviour",
+    "ASD": "autism spectrum disorder",
+    "CAF": "common assessment framework",
+    "CAMHS": "child and adolescent mental health services",
+    "CCE": "child criminal exploitation",
+    "CDOP": "child death overview panel",
+    "CIN": "child in need",
+    "CLA": "children looked after",
+    "CP": "child protection",
+    "CPP": "child protection plan",
+    "CPS": "crown prosecution service",
+    "CSA": "child sexual abuse",
+    "CSE": "child sexual exploitation",
+    "CYP": "children and young people",
+    "DA": "domestic abuse",
+    "DBS": "disclosure and barring service",
+    "DHR": "domestic homicide review",
+    "DoLS": "deprivation of liberty safeguards",
+    "DSL": "designated safeguarding lead",
+    "DV": "domestic violence",
+    "ED": "emergency department",
+    "EHA": "early help assessment",
+    "EHCP": "education health and care plan",
+    "EHE": "elective home education",
+    "EWO": "education welfare officer",
+    "FGM": "female genital mutilation",
+    "FII": "fabricated or induced illness",
+    "HV": "health visitor",
+    "ICPC": "initial child protection conference",
+    "IDVA": "independent domestic violence advisor",
+    "IRO": "independent reviewing officer",
+    "ISVA": "independent sexual violence advisor",
+    "LA": "local authority",
+    "LAC": "looked after children",
+    "LADO": "local authority designated officer",
+    "LSCB": "local safeguarding children board",
+    "MAPPA": "multi-agency public protection arrangements",
+    "MASH": "multi-agency safeguarding hub",
+    "MH": "mental health",
+    "NFA": "no further action",
+    "NRM": "national referral mechanism",
+    "ODD": "oppositional defiant disorder",
+    "PCSO": "police community support officer",
+    "PM": "post mortem",
+    "PRU": "pupil referral unit",
+    "RCPC": "review child protection conference",
+    "SCR": "serious case review",
+    "SEN": "special educational needs",
+    "SENCO": "special educational needs coordinator",
+    "SEND": "special educational needs and disabilities",
+    "SGO": "special guardianship order",
+    "SIDS": "sudden infant death syndrome",
+    "SUDI": "sudden unexpected death in infancy",
+    "SW": "social worker",
+    "TA": "teaching assistant",
+    "TAC": "team around the child",
+    "TAF": "team around the family",
+    "UASC": "unaccompanied asylum seeking children",
+    "YOT": "youth offending team",
+    "YP": "young person",
+}
+# Written in capitals, these are not acronyms: they are chat, or the time of day.
+_NOT_ACRONYMS = frozenset({"OK", "OMG", "FYI", "ASAP", "BTW", "TBH", "IMO", "PLS", "THX", "AM", "PM", "TV", "ID"})
+_ACRONYM = re.compile(r"(?<![\w&])([A-Z][A-Za-z&]{0,6}?)(?:s|'s|’s)?(?![\w&])")
+# "I'm a DSL at...", "as an IDVA", "MASH sergeant here": who asks, not what is asked about.
+_SELF_INTRODUCTION = re.compile(
+    r"\b(?:I'?m|I am|as|we'?re|we are|I work as|I work in)\s+(?:a|an|the|one of the)\s+(?:[\w&-]+\s+){0,2}[\w&-]+"
+    r"|\b(?:[\w&-]+\s+){0,2}[\w&-]+\s+here\b",
+    re.I,
+)
+
+
+def find_acronyms(text: str) -> list[str]:
+    """The acronyms a question uses, in capitals ("DSL"; "DoLS"), the field's common ones also in lower case
+    ("lado") when they are not words; an acronym in the asker's self-introduction ("As a DSL, ...") is left out,
+    as is everything when the whole question is in capitals."""
+    words = re.findall(r"[A-Za-z]{2,}", text)
+    if words and sum(w.isupper() for w in words) > len(words) / 2:
+        return []
+    text = _SELF_INTRODUCTION.sub(" ", text)
+    found: list[str] = []
+    for m in _ACRONYM.finditer(text):
+        word = m.group(1)
+        capitals = sum(c.isupper() for c in word)
+        if capitals >= 2 and capitals * 2 >= len(word) and word.upper() not in _NOT_ACRONYMS:  # not "YouTube"
+            found.append(_CURATED_UPPER.get(word.upper(), word))
+    low = _padded(text)
+    found.extend(acro for acro in PRACTICE_ACRONYMS if _lower_case_ok(acro) and _has_phrase(low, acro.lower()))
+    return list(dict.fromkeys(found))
+
+
+_CURATED_UPPER = {acro.upper(): acro for acro in PRACTICE_ACRONYMS}
+
+
+def _lower_case_ok(acro: str) -> bool:
+    """Typed in lower case, an acronym of three letters or more that is not also a word ("send", "mash")."""
+    return len(acro) >= 3 and acro.isalpha() and acro.lower() not in {"send", "mash", "cin", "lac", "pru", "odd"}
 
 
 _STOP_FOR_MATCH = {"the", "a", "an", "of", "to", "in"}
@@ -340,7 +465,8 @@ class Glossary:
             return None
 
     def expand(self, query: str) -> list[str]:
-        """Extra terms for a query: acronym expansions, acronyms of spelled-out names, synonyms."""
+        """Extra terms for a query: acronym expansions (the reviews' own, then the field's), acronyms of spelled-out
+        names, idioms' meanings, synonyms."""
         low = _padded(singular_acronyms(query))
         extra: list[str] = []
         for acro, expansion in self.acronyms.items():
@@ -349,6 +475,8 @@ class Glossary:
                 extra.append(expansion)
             elif exp_low in low:
                 extra.append(acro.upper())
+        # The field's acronyms the reviews don't define: "a SW" -> "social worker".
+        extra.extend(PRACTICE_ACRONYMS[a] for a in find_acronyms(query) if a in PRACTICE_ACRONYMS)
         meant = idiom_meanings(_idioms_at(low))
         extra.extend(meant)
         for group in SYNONYM_GROUPS:

@@ -29,8 +29,10 @@ from index.errors import FilterError, StoreError
 from index.keyword import BARE_CONTRACTIONS, STOPWORDS, KeywordIndex, tokenize
 from index.late import TokenIndex, chunk_text
 from index.query import (
+    PRACTICE_ACRONYMS,
     SYNONYM_GROUPS,
     Glossary,
+    find_acronyms,
     find_idioms,
     idiom_meanings,
     idiom_words,
@@ -176,6 +178,7 @@ class ExpandedQuery:
     expansions: list[str] = field(default_factory=list)
     phrased: frozenset[str] = frozenset()  # words of a curated phrase in the query ("out of the loop")
     meant: list[str] = field(default_factory=list)  # what its idioms stand for ("information sharing")
+    unheld: tuple[str, ...] = ()  # acronyms naming something no review mentions ("LADO")
 
     @property
     def dense_text(self) -> str:
@@ -210,6 +213,10 @@ class Retriever:
         self.para_by_key = {(p.review_id, p.label): p for p in self.paragraphs}
         # Each paragraph's keyword tokens, for query-word coverage at search time.
         self.para_words = {key: set(tokenize(p.text + " " + p.section)) for key, p in self.para_by_key.items()}
+        # The library as keyword stems, paragraph by paragraph: whether words stand together somewhere in it.
+        self._stem_text = " | ".join(" ".join(tokenize(p.text)) for p in self.paragraphs) + " "
+        # The acronyms it writes in capitals ("IT", whose lower case is a stopword; "NICE", a word).
+        self._capitals = {w for p in self.paragraphs for w in re.findall(r"\b[A-Z][A-Za-z&]*[A-Z]\b", p.text)}
         got = self.store.chunks.get(include=["embeddings"])
         self.chunk_vecs: dict[str, np.ndarray] = {
             cid: np.asarray(vec, dtype=np.float32) for cid, vec in zip(got["ids"], got["embeddings"], strict=True)
@@ -332,7 +339,30 @@ class Retriever:
             named = [self.reviews[r] for r in filters.review_ids if r in self.reviews]
             core = strip_review_names(core, named, list(self.reviews.values()))
         idioms = find_idioms(core)
-        return ExpandedQuery(core, tokenize(core), expansions, idiom_words(idioms), idiom_meanings(idioms))
+        acronyms = find_acronyms(core)
+        held = [a for a in acronyms if self.holds_acronym(a)]
+        phrased = idiom_words(idioms) | {stem for a in held for stem in tokenize(a)}
+        unheld = tuple(a for a in acronyms if a not in held)
+        return ExpandedQuery(core, tokenize(core), expansions, frozenset(phrased), idiom_meanings(idioms), unheld)
+
+    def holds_phrase(self, phrase: str) -> bool:
+        """Whether the phrase's words stand together somewhere in the library (compared as keyword stems, so
+        "looked after child" is held by "looked after children")."""
+        stems = tokenize(phrase)
+        return bool(stems) and f" {' '.join(stems)} " in self._stem_text
+
+    def holds_acronym(self, acronym: str) -> bool:
+        """Whether the library mentions what the acronym names: the acronym itself, or (for the field's common
+        ones) what it stands for ("SW": the reviews say "social worker"; "LADO": neither)."""
+        if acronym in self._capitals:
+            return True
+        stems = tokenize(acronym)
+        if stems and all(self.keyword.knows(stem) for stem in stems):
+            return True
+        if acronym.lower() in self.glossary.acronyms:
+            return True
+        expansion = PRACTICE_ACRONYMS.get(acronym)
+        return expansion is not None and self.holds_phrase(expansion)
 
     def dense_query(self, q: ExpandedQuery) -> str:
         if self.settings.retrieval.expand_dense:

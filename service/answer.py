@@ -19,7 +19,7 @@ import numpy as np
 from core.records import Answer, Citation, ReviewMeta, label_display
 from core.settings import Settings
 from index.keyword import tokenize
-from index.query import expansion_words
+from index.query import PRACTICE_ACRONYMS, expansion_words
 from index.retrieval import ExpandedQuery, Filters, Hit, Retriever, is_recommendation
 from service.answer_types import AnswerType, expected_type
 
@@ -125,7 +125,8 @@ def evidence_score(hit: Hit) -> float:
 def evidence_strength(retriever: Retriever, q: ExpandedQuery, hits: list[Hit], qvec: np.ndarray) -> float:
     """Whether the library can answer at all: the best matching sentence, how fully the best paragraph
     covers the question's words, how many of those words the library knows, and how closely the best
-    paragraph matches each of the question's tokens (late interaction). Abstention compares this with
+    paragraph matches each of the question's tokens (late interaction), less a penalty when the question uses
+    an acronym for something no review mentions. Abstention compares this with
     ``answer.abstain_threshold``, calibrated on the dev split (``reviews eval --calibrate``)."""
     top = hits[:5]
     if not top:
@@ -136,7 +137,8 @@ def evidence_strength(retriever: Retriever, q: ExpandedQuery, hits: list[Hit], q
     )
     coverage = max(h.coverage for h in top)
     late = max(h.late for h in top)
-    return 0.5 * best_sentence + 0.25 * coverage + 0.5 * retriever.known_share(q.terms, q.phrased) + late
+    strength = 0.5 * best_sentence + 0.25 * coverage + 0.5 * retriever.known_share(q.terms, q.phrased) + late
+    return strength - retriever.settings.answer.unheld_penalty * bool(q.unheld)
 
 
 def blend(primary: list[Hit], secondary: list[Hit], weight: float) -> list[Hit]:
@@ -202,7 +204,7 @@ class ExtractiveAnswerer:
         if not hits:
             return Answer(ABSTAIN_MESSAGE, [], True, query, [])
         if evidence_strength(r, q, hits, qvec) < self.settings.answer.abstain_threshold:
-            return self.abstain(query, hits)
+            return self.abstain(query, hits, q.unheld)
         wanted, scored = self._sentences(question, query, filters, kind, q, qvec, hits)
         missing = self._missing(question, wanted, scored)
         if missing:
@@ -225,9 +227,14 @@ class ExtractiveAnswerer:
             return self._fact(evidence.scored, evidence.query)
         return self._theme(evidence.scored, evidence.query, evidence.kind)
 
-    def abstain(self, query: str, hits: list[Hit]) -> Answer:
-        """No answer, with the closest paragraphs offered as "may be related"."""
-        return Answer(ABSTAIN_MESSAGE, [], True, query, [self.citation(h, None) for h in hits[:3]])
+    def abstain(self, query: str, hits: list[Hit], unheld: tuple[str, ...] = ()) -> Answer:
+        """No answer, with the closest paragraphs offered as "may be related", and what the question named that
+        no review mentions ("LADO (local authority designated officer)")."""
+        message = ABSTAIN_MESSAGE
+        if unheld:
+            names = " or ".join(f"{a} ({PRACTICE_ACRONYMS[a]})" if a in PRACTICE_ACRONYMS else a for a in unheld)
+            message = f"None of the reviews in this library mentions {names}. " + message
+        return Answer(message, [], True, query, [self.citation(h, None) for h in hits[:3]])
 
     def _sentences(
         self,

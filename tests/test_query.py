@@ -381,6 +381,7 @@ def test_shorthand_is_written_out_as_the_reviews_write_it(real_engine) -> None: 
     assert write_out_shorthand("Nan's info") == "grandmother's information"  # a possessive keeps its 's
     assert write_out_shorthand("school hols or xmas") == "school holidays or Christmas"
     assert write_out_shorthand("a nanny's notes") == "a nanny's notes"  # whole words only
+    assert write_out_shorthand("what did the copper do? and her mam?") == "what did the police officer do? and her mum?"
     r = real_engine.retriever
     assert r.correct("mum's bf missed GP appts") == "mum's boyfriend missed GP appointments"
     assert not r.keyword.knows("boyfriend")  # the reviews say "partner"
@@ -399,6 +400,8 @@ def test_an_idiom_brings_in_the_reviews_words_one_way_only() -> None:
     assert "disguised compliance" in g.expand("parents going through the motions")
     assert "missed" in g.expand("kids slipping through the net before school")
     assert {"discussed", "closed"} <= set(g.expand("did she run it past anyone before she shut it?"))
+    assert "identified" in g.expand("who first picked up that she wasn't in school?")
+    assert "identified" not in g.expand("dad picked up the baby")  # carried, not noticed
     # The reviews' words do not bring in the idiom: BM25 would only search for "loop" and "dark".
     assert not {"in the loop", "left in the dark"} & set(g.expand("information sharing between agencies"))
     assert {"slipp", "net"} <= phrase_words("kids slipping through the net")
@@ -438,3 +441,44 @@ def test_children_named_together_name_their_review() -> None:
     for named in ("P&H found supervision patchy: why?", "what did p/h say about housing?", "Child P and H: fathers?"):
         assert resolve(named, [], ALL).review_ids == ["child-p-h"], named
     assert resolve("Is there a plan A and B for housing?", [], ALL).review_ids == []
+
+
+def test_acronyms_are_found_as_practitioners_type_them() -> None:
+    from index.query import find_acronyms
+
+    assert find_acronyms("got a SW in supervision, and the GPs and HVs?") == ["SW", "GP", "HV"]  # plurals singular
+    assert find_acronyms("what do the reviews say about DoLS?") == ["DoLS"]
+    assert find_acronyms("when do i go to the lado?") == ["LADO"]  # the field's own, typed in lower case
+    assert find_acronyms("send it to the mash") == []  # ... unless they are words
+    # Who asks is not what is asked about; shouting is not acronyms; chat and names are not acronyms.
+    assert find_acronyms("As a DSL, what did Child O recommend about MARAC?") == ["MARAC"]
+    assert find_acronyms("police sgt in MASH here - what happened to Child Y?") == []
+    assert find_acronyms("WHAT DID THE REVIEWS SAY ABOUT FGM") == []
+    assert find_acronyms("OK, and on YouTube at 3 PM?") == []
+
+
+def test_an_acronym_for_what_no_review_mentions_is_unheld(real_engine) -> None:  # type: ignore[no-untyped-def]
+    r = real_engine.retriever
+    # Held: in capitals ("IT", whose lower case is a stopword), or written out as the reviews write it.
+    for question in ("our SW says", "the DSLs", "the IT side", "SIDS risk factors", "the MARAC", "the CSE risk"):
+        assert r.expand(question).unheld == (), question
+    assert r.keyword.knows("social") and not r.keyword.knows("sw")
+    q = r.expand("a SW in supervision")
+    assert r.known_share(q.terms, q.phrased) == 1.0 and "social worker" in q.expansions
+    # Unheld: neither "LADO" nor "local authority designated officer" is anywhere in the library.
+    assert r.expand("when do I need a LADO referral?").unheld == ("LADO",)
+    assert r.expand("FGM and DoLS").unheld == ("FGM", "DoLS")
+
+
+def test_a_question_about_what_no_review_mentions_abstains_naming_it(real_engine) -> None:  # type: ignore[no-untyped-def]
+    answer = real_engine.ask(
+        "when do i need to do a LADO referral if its a member of staff thats the concern?", [], Filters()
+    )
+    assert answer.abstained
+    assert answer.answer.startswith(
+        "None of the reviews in this library mentions LADO (local authority designated officer)."
+    )
+    # The same question about what the reviews do cover is answered.
+    assert not real_engine.ask(
+        "When did the school make a referral to social care about Child Y?", [], Filters()
+    ).abstained
