@@ -341,12 +341,70 @@ PRACTICE_ACRONYMS: dict[str, str] = {
     "YOT": "youth offending team",
     "YP": "young person",
 }
+# The field's named topics (Working Together 2023, Keeping Children Safe in Education's specific safeguarding
+# issues), as a practitioner writes them. A question about one the library holds nowhere ("private fostering",
+# "county lines") asks about something no review discusses, whatever its everyday words; one it does hold
+# ("neglect", "domestic abuse") is no signal.
+TOPICS: tuple[str, ...] = (
+    "adoption",
+    "allegations against staff",
+    "breast ironing",
+    "bullying",
+    "bullied",
+    "care leaver",
+    "child criminal exploitation",
+    "child on child abuse",
+    "county lines",
+    "cyberbullying",
+    "deprivation of liberty",
+    "designated officer",
+    "disclosure and barring",
+    "eating disorder",
+    "education health and care plan",
+    "elective home education",
+    "extremism",
+    "fabricated or induced illness",
+    "female genital mutilation",
+    "forced marriage",
+    "gang",
+    "genital mutilation",
+    "harmful sexual behaviour",
+    "honour based abuse",
+    "human trafficking",
+    "induced illness",
+    "kinship care",
+    "modern slavery",
+    "national minimum standards",
+    "national referral mechanism",
+    "online abuse",
+    "peer on peer abuse",
+    "private fostering",
+    "radicalisation",
+    "restraint",
+    "restraining",
+    "return home interview",
+    "safer recruitment",
+    "secure accommodation",
+    "self harm",
+    "sexting",
+    "special guardianship",
+    "suicide",
+    "suicidal",
+    "trafficking",
+    "unregulated placement",
+    "upskirting",
+    "whistleblowing",
+    "young carer",
+)
 # Written in capitals, these are not acronyms: they are chat, or the time of day.
 _NOT_ACRONYMS = frozenset({"OK", "OMG", "FYI", "ASAP", "BTW", "TBH", "IMO", "PLS", "THX", "AM", "PM", "TV", "ID"})
 _ACRONYM = re.compile(r"(?<![\w&])([A-Z][A-Za-z&]{0,6}?)(?:s|'s|’s)?(?![\w&])")
 # "I'm a DSL at...", "as an IDVA", "MASH sergeant here": who asks, not what is asked about.
+# The introduction runs to the end of its clause ("As a youth worker dealing with gangs, ...").
 _SELF_INTRODUCTION = re.compile(
-    r"\b(?:I'?m|I am|as|we'?re|we are|I work as|I work in)\s+(?:a|an|the|one of the)\s+(?:[\w&-]+\s+){0,2}[\w&-]+"
+    r"\b(?:(?:I'?m|I am|as|we'?re|we are)\s+(?:a|an|the|one of the)|I work (?:as|in|with|for))\s+"
+    r"(?!(?:result|whole|consequence|matter|way|means)\b)"
+    r"[^,.;:!?\n–—]*?(?=\s+-\s+|[,.;:!?\n–—]|$)"
     r"|\b(?:[\w&-]+\s+){0,2}[\w&-]+\s+here\b",
     re.I,
 )
@@ -372,6 +430,15 @@ def find_acronyms(text: str) -> list[str]:
 
 
 _CURATED_UPPER = {acro.upper(): acro for acro in PRACTICE_ACRONYMS}
+_TOPIC_STEMS = {topic: " ".join(tokenize(topic)) for topic in TOPICS}
+
+
+def find_topics(text: str) -> list[str]:
+    """The field's named topics a question asks about ("private fostering", "trafficked": trafficking), the
+    longest where one holds another; one in the asker's self-introduction is left out."""
+    stems = f" {' '.join(tokenize(_SELF_INTRODUCTION.sub(' ', text)))} "
+    found = [topic for topic, words in _TOPIC_STEMS.items() if f" {words} " in stems]
+    return [t for t in found if not any(t != u and f" {_TOPIC_STEMS[t]} " in f" {_TOPIC_STEMS[u]} " for u in found)]
 
 
 def _lower_case_ok(acro: str) -> bool:

@@ -31,9 +31,11 @@ from index.late import TokenIndex, chunk_text
 from index.query import (
     PRACTICE_ACRONYMS,
     SYNONYM_GROUPS,
+    TOPICS,
     Glossary,
     find_acronyms,
     find_idioms,
+    find_topics,
     idiom_meanings,
     idiom_words,
     strip_review_names,
@@ -178,7 +180,7 @@ class ExpandedQuery:
     expansions: list[str] = field(default_factory=list)
     phrased: frozenset[str] = frozenset()  # words of a curated phrase in the query ("out of the loop")
     meant: list[str] = field(default_factory=list)  # what its idioms stand for ("information sharing")
-    unheld: tuple[str, ...] = ()  # acronyms naming something no review mentions ("LADO")
+    unheld: tuple[str, ...] = ()  # acronyms and topics naming something no review mentions ("LADO")
 
     @property
     def dense_text(self) -> str:
@@ -247,6 +249,7 @@ class Retriever:
                 self.embedder.vocabulary()
                 | {w for group in SYNONYM_GROUPS for t in group for w in t.split()}
                 | set(BARE_CONTRACTIONS)  # "wasnt" is "wasn't", not a misspelt "want"
+                | {w for topic in TOPICS for w in topic.split()}  # "sexting" is a topic, not a misspelt "setting"
             )
             self.speller = Speller.build([p.text + " " + p.section for p in self.paragraphs] + names, known)
         self._index = VectorStoreIndex.from_vector_store(
@@ -342,7 +345,9 @@ class Retriever:
         acronyms = find_acronyms(core)
         held = [a for a in acronyms if self.holds_acronym(a)]
         phrased = idiom_words(idioms) | {stem for a in held for stem in tokenize(a)}
-        unheld = tuple(a for a in acronyms if a not in held)
+        unheld = tuple(a for a in acronyms if a not in held) + tuple(
+            topic for topic in find_topics(core) if not self.holds_phrase(topic)
+        )
         return ExpandedQuery(core, tokenize(core), expansions, frozenset(phrased), idiom_meanings(idioms), unheld)
 
     def holds_phrase(self, phrase: str) -> bool:

@@ -457,6 +457,17 @@ def test_acronyms_are_found_as_practitioners_type_them() -> None:
     assert find_acronyms("OK, and on YouTube at 3 PM?") == []
 
 
+def test_topics_are_found_in_any_form_but_not_in_who_asks() -> None:
+    from index.query import find_topics
+
+    assert find_topics("is she being trafficked through county lines?") == ["county lines", "trafficking"]
+    assert find_topics("teens self-harming") == ["self harm"]
+    assert find_topics("FGM - female genital mutilation") == ["female genital mutilation"]  # the longest
+    assert find_topics("mum adopted a different approach") == []  # "adopted" is not adoption
+    assert find_topics("As a youth worker dealing with gangs, what about schools?") == []
+    assert find_topics("what happened as a result of the gang's threats?") == ["gang"]
+
+
 def test_an_acronym_for_what_no_review_mentions_is_unheld(real_engine) -> None:  # type: ignore[no-untyped-def]
     r = real_engine.retriever
     # Held: in capitals ("IT", whose lower case is a stopword), or written out as the reviews write it.
@@ -468,6 +479,10 @@ def test_an_acronym_for_what_no_review_mentions_is_unheld(real_engine) -> None: 
     # Unheld: neither "LADO" nor "local authority designated officer" is anywhere in the library.
     assert r.expand("when do I need a LADO referral?").unheld == ("LADO",)
     assert r.expand("FGM and DoLS").unheld == ("FGM", "DoLS")
+    # So is a topic of the field no review discusses, however everyday its words ("private", "fostering").
+    assert r.expand("what do the reviews say about private fostering?").unheld == ("private fostering",)
+    assert r.expand("a lad who might be trafficked").unheld == ("trafficking",)
+    assert r.expand("what do the reviews say about neglect and domestic abuse?").unheld == ()  # held topics
 
 
 def test_a_question_about_what_no_review_mentions_abstains_naming_it(real_engine) -> None:  # type: ignore[no-untyped-def]
