@@ -189,6 +189,15 @@ class ExpandedQuery:
         return f"{self.text} ({', '.join(self.expansions[:8])})"
 
 
+# Everyday filler the reviews have no call to use: a question is no less answerable for "we've got" or "stuff".
+FILLER = frozenset(
+    stem
+    for word in """got get gets getting everything anything something stuff thing things yes yeah lot lots bit like
+    really actually basically literally though tho ok okay please pls thanks kind sort""".split()
+    for stem in tokenize(word)
+)
+
+
 class Retriever:
     """Search the stored reviews. Build once per process; cheap to query."""
 
@@ -572,8 +581,9 @@ class Retriever:
 
     def known_share(self, terms: list[str], phrased: frozenset[str] = frozenset()) -> float:
         """Share of the query's words the library knows: words that occur in it, or whose synonym does ("dad":
-        the reviews say "father"), or that make up a curated phrase ("out of the loop": information sharing)."""
-        terms = [t for t in terms if t not in STOPWORDS]  # "saying" stems to "say": asking, not content
+        the reviews say "father"), or that make up a curated phrase ("out of the loop": information sharing).
+        Asking and chat are not content: "saying" stems to "say", a stopword; "got", "stuff", "tho" are filler."""
+        terms = [t for t in terms if t not in STOPWORDS and t not in FILLER]
         if not terms:
             return 1.0
         known = sum(1 for t in terms if t in phrased or any(self.keyword.knows(x) for x in synonym_stems(t)))

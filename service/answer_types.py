@@ -205,6 +205,7 @@ TYPES = (
         # "What grade did Ofsted give...", "what was it rated by Ofsted": the inspectorate's judgement.
         re.compile(
             r"\b(?:what|which) (?:overall |ofsted |inspection )*(?:grade|grading|rating)\b|\bofsted judge?ment\b|"
+            r"\b(?:what|which) (?:overall |inspection )*judge?ment\b[^?]{0,30}\bofsted\b|"
             r"\b(?:rated|graded|judged)\b[^?]{0,40}\bofsted\b|\bofsted\b[^?]{0,40}\b(?:rated|graded|rating|grade)\b",
             re.I,
         ),
@@ -287,8 +288,9 @@ TYPES = (
         # "How did the family court case turn out?", "what did the court decide?": an order or a finding, which
         # reviews of the practice before the harm seldom report ("proceedings were ongoing").
         re.compile(
-            r"\bcourt\b[^?]{0,60}\b(?:decide|decided|decision|turn(?:ed)? out|outcome|rule|ruled|conclude|"
-            r"concluded|given|granted|awarded|in the end)\b|\bwhat did the (?:family |care )?court\b|"
+            # Not an "out-of-court disposal": that is the police's outcome, given without a court.
+            r"(?<!out of )(?<!out-of-)\bcourt\b[^?]{0,60}\b(?:decide|decided|decision|turn(?:ed)? out|outcome|rule|"
+            r"ruled|conclude|concluded|given|granted|awarded|in the end)\b|\bwhat did the (?:family |care )?court\b|"
             r"\boutcome of the (?:family |care )?(?:court|proceedings|hearing)\b|"
             r"\bhow did the (?:family |care )?(?:court case|proceedings|hearing)\b",
             re.I,

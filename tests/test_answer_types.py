@@ -35,6 +35,7 @@ from service.answer_types import counted, expected_type
         ("How long was he in hospital for?", "duration"),
         ("What overall grade did Ofsted give the council's children's services?", "inspection rating"),
         ("What was children's social care rated by Ofsted at the time?", "inspection rating"),
+        ("What overall judgement did Ofsted give Dudley at the 2016 inspection?", "inspection rating"),
         ("Which country is dad originally from?", "origin"),
         ("What nationality was mum's partner?", "origin"),
         ("Which antidepressant was mum on, and what dose?", "medication"),
@@ -64,6 +65,7 @@ def test_questions_that_ask_for_a_value(question: str, name: str) -> None:
         "Who was in charge of the case?",
         "What were the nursery's charges?",  # fees, not a prosecution
         "What judgement did the family court make?",  # a court's, not an inspectorate's
+        "Was some kind of out-of-court disposal given?",  # the police's outcome, without a court
         "Where did the information come from that contradicted her?",  # a source, not a country
         "What drugs was mum using?",  # illicit drugs, not medicines
         "What did the school do when she stopped attending?",

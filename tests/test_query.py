@@ -367,6 +367,8 @@ def test_everyday_words_for_the_reviews_words_are_known(real_engine) -> None:  #
     assert r.known_share(tokenize("mileage expenses claim")) < 1.0  # words the library lacks stay unknown
     # Asking is not content: "saying" stems to "say", a stopword, which the library never holds.
     assert r.known_share(tokenize("what are these reviews saying schools should do")) == 1.0
+    # Nor is filler: "we've got families who say yes to everything" is about families saying yes.
+    assert r.known_share(tokenize("we've got stuff like families who say yes to everything")) == 1.0
     # An idiom's words stand for the reviews' own ("out of the loop": information sharing).
     q = r.expand("GPs being out of the loop")
     assert not r.keyword.knows("loop") and r.known_share(q.terms, q.phrased) == 1.0
@@ -382,6 +384,9 @@ def test_shorthand_is_written_out_as_the_reviews_write_it(real_engine) -> None: 
     assert write_out_shorthand("school hols or xmas") == "school holidays or Christmas"
     assert write_out_shorthand("a nanny's notes") == "a nanny's notes"  # whole words only
     assert write_out_shorthand("what did the copper do? and her mam?") == "what did the police officer do? and her mum?"
+    assert write_out_shorthand("any recs? a CIN enquiry not s47 tho") == (
+        "any recommendations? a CIN enquiry not section 47 though"
+    )
     r = real_engine.retriever
     assert r.correct("mum's bf missed GP appts") == "mum's boyfriend missed GP appointments"
     assert not r.keyword.knows("boyfriend")  # the reviews say "partner"
@@ -471,7 +476,8 @@ def test_topics_are_found_in_any_form_but_not_in_who_asks() -> None:
 def test_an_acronym_for_what_no_review_mentions_is_unheld(real_engine) -> None:  # type: ignore[no-untyped-def]
     r = real_engine.retriever
     # Held: in capitals ("IT", whose lower case is a stopword), or written out as the reviews write it.
-    for question in ("our SW says", "the DSLs", "the IT side", "SIDS risk factors", "the MARAC", "the CSE risk"):
+    held = ("our SW says", "the DSLs", "the IT side", "SIDS risk factors", "the MARAC", "the CSE risk", "the LCSPR")
+    for question in held:
         assert r.expand(question).unheld == (), question
     assert r.keyword.knows("social") and not r.keyword.knows("sw")
     q = r.expand("a SW in supervision")
