@@ -30,6 +30,7 @@ from index.keyword import BARE_CONTRACTIONS, STOPWORDS, KeywordIndex, tokenize
 from index.late import TokenIndex, chunk_text
 from index.query import (
     PRACTICE_ACRONYMS,
+    SHORT_NAMES,
     SYNONYM_GROUPS,
     TOPICS,
     Glossary,
@@ -375,8 +376,8 @@ class Retriever:
             return True
         if acronym.lower() in self.glossary.acronyms:
             return True
-        expansion = PRACTICE_ACRONYMS.get(acronym)
-        return expansion is not None and self.holds_phrase(expansion)
+        forms = (PRACTICE_ACRONYMS[acronym], *SHORT_NAMES.get(acronym, ())) if acronym in PRACTICE_ACRONYMS else ()
+        return any(self.holds_phrase(form) for form in forms)
 
     def dense_query(self, q: ExpandedQuery) -> str:
         if self.settings.retrieval.expand_dense:
