@@ -281,7 +281,7 @@ def write_out_shorthand(text: str) -> str:
 # (``Glossary.mine``); these are the ones practitioners type whether a review uses them or not ("a SW in
 # supervision", "as a DSL", "when do I go to the LADO?"), from the glossary of Working Together to Safeguard
 # Children (2023) and everyday practice. Written out, they meet the reviews' words; and one the library holds in
-# neither form names something no review mentions (``Retriever.unheld_acronyms``).
+# neither form names something no review mentions (``Retriever.holds_acronym``).
 PRACTICE_ACRONYMS: dict[str, str] = {
     "A&E": "accident and emergency",
     "ADHD": "attention deficit hyperactivity disorder",
@@ -289,6 +289,7 @@ PRACTICE_ACRONYMS: dict[str, str] = {
     "ASD": "autism spectrum disorder",
     "CAF": "common assessment framework",
     "CAMHS": "child and adolescent mental health services",
+    "CCG": "clinical commissioning group",
     "CCE": "child criminal exploitation",
     "CDOP": "child death overview panel",
     "CIN": "child in need",
@@ -313,6 +314,7 @@ PRACTICE_ACRONYMS: dict[str, str] = {
     "FGM": "female genital mutilation",
     "FII": "fabricated or induced illness",
     "HV": "health visitor",
+    "ICB": "integrated care board",
     "ICPC": "initial child protection conference",
     "IDVA": "independent domestic violence advisor",
     "IRO": "independent reviewing officer",
@@ -346,6 +348,7 @@ PRACTICE_ACRONYMS: dict[str, str] = {
     "TAC": "team around the child",
     "TAF": "team around the family",
     "UASC": "unaccompanied asylum seeking children",
+    "WNB": "was not brought",
     "YOT": "youth offending team",
     "YP": "young person",
 }
@@ -371,6 +374,7 @@ TOPICS: tuple[str, ...] = (
     "education health and care plan",
     "elective home education",
     "extremism",
+    "extremist",
     "fabricated or induced illness",
     "female genital mutilation",
     "forced marriage",

@@ -355,7 +355,9 @@ class Retriever:
         acronyms = find_acronyms(core)
         held = [a for a in acronyms if self.holds_acronym(a)]
         phrased = idiom_words(idioms) | {stem for a in held for stem in tokenize(a)}
-        unheld = tuple(a for a in acronyms if a not in held) + tuple(
+        # Only an acronym whose meaning is known can be missing from the library: another ("CCG", "WNB") may
+        # be written out in words no list here gives, so it is only a word the library lacks.
+        unheld = tuple(a for a in acronyms if a not in held and a in PRACTICE_ACRONYMS) + tuple(
             topic for topic in find_topics(core) if not self.holds_phrase(topic)
         )
         return ExpandedQuery(core, tokenize(core), expansions, frozenset(phrased), idiom_meanings(idioms), unheld)
