@@ -195,6 +195,8 @@ IDIOMS: dict[str, str] = {
         "professional curiosity",
     ),
     **dict.fromkeys(("run it past", "ran it past", "run this past", "ran this past", "run that past"), "discussed"),
+    **dict.fromkeys(("round the table", "around the table", "round the same table"), "meeting"),
+    **dict.fromkeys(("sticking point", "sticking points", "at loggerheads", "butting heads"), "disagreement"),
     # "Who first picked up that she wasn't in school?": the reviews say who identified it.
     **dict.fromkeys(
         (

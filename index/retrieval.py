@@ -194,7 +194,7 @@ class ExpandedQuery:
 FILLER = frozenset(
     stem
     for word in """got get gets getting everything anything something stuff thing things yes yeah lot lots bit like
-    really actually basically literally though tho ok okay please pls thanks kind sort""".split()
+    really actually basically literally though tho ok okay please pls thanks kind sort side""".split()
     for stem in tokenize(word)
 )
 

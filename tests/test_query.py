@@ -369,6 +369,7 @@ def test_everyday_words_for_the_reviews_words_are_known(real_engine) -> None:  #
     assert r.known_share(tokenize("what are these reviews saying schools should do")) == 1.0
     # Nor is filler: "we've got families who say yes to everything" is about families saying yes.
     assert r.known_share(tokenize("we've got stuff like families who say yes to everything")) == 1.0
+    assert r.known_share(tokenize("has anything changed on the police side?")) == 1.0
     # An idiom's words stand for the reviews' own ("out of the loop": information sharing).
     q = r.expand("GPs being out of the loop")
     assert not r.keyword.knows("loop") and r.known_share(q.terms, q.phrased) == 1.0
@@ -407,6 +408,8 @@ def test_an_idiom_brings_in_the_reviews_words_one_way_only() -> None:
     assert {"discussed", "closed"} <= set(g.expand("did she run it past anyone before she shut it?"))
     assert "identified" in g.expand("who first picked up that she wasn't in school?")
     assert "identified" not in g.expand("dad picked up the baby")  # carried, not noticed
+    assert "meeting" in g.expand("when it's only those two round the table")
+    assert "disagreement" in g.expand("where can staff take everyday sticking points between agencies?")
     # The reviews' words do not bring in the idiom: BM25 would only search for "loop" and "dark".
     assert not {"in the loop", "left in the dark"} & set(g.expand("information sharing between agencies"))
     assert {"slipp", "net"} <= phrase_words("kids slipping through the net")
