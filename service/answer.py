@@ -233,7 +233,10 @@ class ExtractiveAnswerer:
         message = ABSTAIN_MESSAGE
         if unheld:
             names = " or ".join(f"{a} ({PRACTICE_ACRONYMS[a]})" if a in PRACTICE_ACRONYMS else a for a in unheld)
-            message = f"None of the reviews in this library mentions {names}. " + message
+            message = (
+                f"None of the reviews in this library mentions {names}, so they can't answer that. The closest "
+                "paragraphs are listed as 'may be related' so you can check for yourself."
+            )
         return Answer(message, [], True, query, [self.citation(h, None) for h in hits[:3]])
 
     def _sentences(

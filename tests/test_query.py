@@ -502,7 +502,7 @@ def test_a_question_about_what_no_review_mentions_abstains_naming_it(real_engine
     )
     assert answer.abstained
     assert answer.answer.startswith(
-        "None of the reviews in this library mentions LADO (local authority designated officer)."
+        "None of the reviews in this library mentions LADO (local authority designated officer), so"
     )
     # The same question about what the reviews do cover is answered.
     assert not real_engine.ask(
