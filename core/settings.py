@@ -146,9 +146,9 @@ class AnswerSettings(BaseModel):
     unheld_penalty: float = Field(
         0.3,
         ge=0,
-        description="Taken off the evidence score of a question using an acronym for something no review "
-        "mentions, in either form ('LADO', 'FGM'): what it asks about is not in the library (dev split, "
-        "evals/DECISIONS.md).",
+        description="Taken off the evidence score of a question naming something no review mentions in any "
+        "form: one of the field's acronyms ('LADO', 'FGM') or named topics ('private fostering'); what it asks "
+        "about is not in the library (dev split, evals/DECISIONS.md).",
     )
     max_fact_sentences: int = Field(3, ge=1, description="Sentences quoted for a factual question.")
     sentence_late_weight: float = Field(

@@ -459,7 +459,7 @@ def find_topics(text: str) -> list[str]:
 
 def _lower_case_ok(acro: str) -> bool:
     """Typed in lower case, an acronym of three letters or more that is not also a word ("send", "mash")."""
-    return len(acro) >= 3 and acro.isalpha() and acro.lower() not in {"send", "mash", "cin", "lac", "pru", "odd"}
+    return len(acro) >= 3 and acro.isalpha() and acro.lower() not in {"send", "mash", "lac", "odd"}
 
 
 _STOP_FOR_MATCH = {"the", "a", "an", "of", "to", "in"}

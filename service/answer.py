@@ -125,8 +125,8 @@ def evidence_score(hit: Hit) -> float:
 def evidence_strength(retriever: Retriever, q: ExpandedQuery, hits: list[Hit], qvec: np.ndarray) -> float:
     """Whether the library can answer at all: the best matching sentence, how fully the best paragraph
     covers the question's words, how many of those words the library knows, and how closely the best
-    paragraph matches each of the question's tokens (late interaction), less a penalty when the question uses
-    an acronym for something no review mentions. Abstention compares this with
+    paragraph matches each of the question's tokens (late interaction), less a penalty when the question names
+    one of the field's acronyms or topics that no review mentions. Abstention compares this with
     ``answer.abstain_threshold``, calibrated on the dev split (``reviews eval --calibrate``)."""
     top = hits[:5]
     if not top:
