@@ -263,6 +263,7 @@ SHORTHAND: dict[str, str] = {
     "s47": "section 47",
     "s17": "section 17",
     "mam": "mum",
+    "meds": "medication",
     "copper": "police officer",
     "coppers": "police officers",
     "cop": "police officer",
@@ -416,11 +417,13 @@ SHORT_NAMES: dict[str, tuple[str, ...]] = {"TAF": ("team around",), "TAC": ("tea
 _NOT_ACRONYMS = frozenset({"OK", "OMG", "FYI", "ASAP", "BTW", "TBH", "IMO", "PLS", "THX", "AM", "PM", "TV", "ID"})
 _ACRONYM = re.compile(r"(?<![\w&])([A-Z][A-Za-z&]{0,6}?)(?:s|'s|’s)?(?![\w&])")
 # "I'm a DSL at...", "as an IDVA", "MASH sergeant here": who asks, not what is asked about.
-# The introduction runs to the end of its clause ("As a youth worker dealing with gangs, ...").
+# The introduction runs to the end of its clause ("As a youth worker dealing with gangs, ...") or to the question
+# it introduces ("As a school nurse what are my duties...?").
 _SELF_INTRODUCTION = re.compile(
     r"\b(?:(?:I'?m|I am|as|we'?re|we are)\s+(?:a|an|the|one of the)|I work (?:as|in|with|for))\s+"
     r"(?!(?:result|whole|consequence|matter|way|means)\b)"
-    r"[^,.;:!?\n–—]*?(?=\s+-\s+|[,.;:!?\n–—]|$)"
+    r"[^,.;:!?\n–—]*?(?=\s+-\s+|[,.;:!?\n–—]|$|\s+(?:what|how|when|where|why|which|who|whose|do|does|did|is|are|"
+    r"was|were|can|could|should|would|will|has|have|had)\b)"
     r"|\b(?:[\w&-]+\s+){0,2}[\w&-]+\s+here\b",
     re.I,
 )

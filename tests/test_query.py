@@ -461,6 +461,7 @@ def test_acronyms_are_found_as_practitioners_type_them() -> None:
     # Who asks is not what is asked about; shouting is not acronyms; chat and names are not acronyms.
     assert find_acronyms("As a DSL, what did Child O recommend about MARAC?") == ["MARAC"]
     assert find_acronyms("police sgt in MASH here - what happened to Child Y?") == []
+    assert find_acronyms("As a school nurse what are my duties if a girl discloses FGM?") == ["FGM"]
     assert find_acronyms("WHAT DID THE REVIEWS SAY ABOUT FGM") == []
     assert find_acronyms("OK, and on YouTube at 3 PM?") == []
 
