@@ -429,6 +429,12 @@ _SELF_INTRODUCTION = re.compile(
 )
 
 
+def strip_self_introduction(text: str) -> str:
+    """The text without the asker's introduction of themselves ("As a DSL, ...", "I work in housing so I'm
+    curious"): who asks, not what is asked about."""
+    return _SELF_INTRODUCTION.sub(" ", text)
+
+
 def find_acronyms(text: str) -> list[str]:
     """The acronyms a question uses, in capitals ("DSL"; "DoLS"), the field's common ones also in lower case
     ("lado") when they are not words; an acronym in the asker's self-introduction ("As a DSL, ...") is left out,
@@ -436,7 +442,7 @@ def find_acronyms(text: str) -> list[str]:
     words = re.findall(r"[A-Za-z]{2,}", text)
     if words and sum(w.isupper() for w in words) > len(words) / 2:
         return []
-    text = _SELF_INTRODUCTION.sub(" ", text)
+    text = strip_self_introduction(text)
     found: list[str] = []
     for m in _ACRONYM.finditer(text):
         word = m.group(1)
@@ -455,7 +461,7 @@ _TOPIC_STEMS = {topic: " ".join(tokenize(topic)) for topic in TOPICS}
 def find_topics(text: str) -> list[str]:
     """The field's named topics a question asks about ("private fostering", "trafficked": trafficking), the
     longest where one holds another; one in the asker's self-introduction is left out."""
-    stems = f" {' '.join(tokenize(_SELF_INTRODUCTION.sub(' ', text)))} "
+    stems = f" {' '.join(tokenize(strip_self_introduction(text)))} "
     found = [topic for topic, words in _TOPIC_STEMS.items() if f" {words} " in stems]
     return [t for t in found if not any(t != u and f" {_TOPIC_STEMS[t]} " in f" {_TOPIC_STEMS[u]} " for u in found)]
 

@@ -60,6 +60,15 @@ _TOPIC_STOP = STOPWORDS | {
     "like",
     "get",
     "got",
+    # Asking for an overview names no topic: "give me a quick summary of the Child O review".
+    "give",
+    "quick",
+    "summary",
+    "summarise",
+    "summarize",
+    "overview",
+    "outline",
+    "explain",
 }
 _REVIEW_REF = re.compile(r"\[([^\],]+?), [^\]]+\]")
 

@@ -254,6 +254,18 @@ def test_the_other_reviews_take_the_topic_not_the_name_left_behind() -> None:
     assert "Emily" not in r.query
 
 
+def test_asking_for_an_overview_carries_no_topic() -> None:
+    from service.conversation import resolve
+
+    history = [
+        {"role": "user", "content": "Can you give me a quick summary of what happened in the Child O review?"},
+        {"role": "assistant", "content": "Child O saw mother's partner stab her."},
+    ]
+    r = resolve("what did mum say looking back about how workers should have approached her?", history, ALL)
+    assert r.is_followup and r.review_ids == ["child-o"]
+    assert not {"give", "quick", "summary"} & set(r.query.split())
+
+
 def _hit(label: str, score: float):  # type: ignore[no-untyped-def]
     from core.records import Paragraph
     from index.retrieval import Hit
