@@ -199,6 +199,15 @@ FILLER = frozenset(
 )
 
 
+def _doubled(stem: str) -> tuple[str, ...]:
+    """A stem and its other spelling before a suffix: "cancel" / "cancell" ("cancelled"), "stopp" / "stop"."""
+    if len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] not in "aeious":
+        return (stem, stem[:-1])
+    if len(stem) > 2 and stem[-1] not in "aeiouywsx" and stem[-2] in "aeiou":
+        return (stem, stem + stem[-1])
+    return (stem,)
+
+
 class Retriever:
     """Search the stored reviews. Build once per process; cheap to query."""
 
@@ -589,7 +598,11 @@ class Retriever:
         terms = [t for t in terms if t not in STOPWORDS and t not in FILLER]
         if not terms:
             return 1.0
-        known = sum(1 for t in terms if t in phrased or any(self.keyword.knows(x) for x in synonym_stems(t)))
+        known = sum(
+            1
+            for t in terms
+            if t in phrased or any(self.keyword.knows(x) for s in _doubled(t) for x in synonym_stems(s))
+        )
         return known / len(terms)
 
     def sentence_scores(self, qvec: np.ndarray, review_id: str, label: str) -> list[tuple[str, float]]:
