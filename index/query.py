@@ -114,7 +114,7 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ),
     ("supervision", "management oversight", "oversight", "supervisor", "manager"),
     ("covid", "covid-19", "pandemic", "lockdown", "lockdowns"),
-    ("school", "schools", "education", "teacher", "teachers", "designated safeguarding lead"),
+    ("school", "schools", "education", "teacher", "teachers", "designated safeguarding lead", "college", "colleges"),
     (
         "recommendation",
         "recommendations",

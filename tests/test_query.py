@@ -384,6 +384,7 @@ def test_everyday_words_for_the_reviews_words_are_known(real_engine) -> None:  #
     assert r.known_share(tokenize("has anything changed on the police side?")) == 1.0
     # A stem spelt differently before a suffix is the same word: the reviews' "cancelled" stems to "cancell".
     assert not r.keyword.knows("cancel") and r.known_share(tokenize("families who cancel")) == 1.0
+    assert not r.keyword.knows("college") and r.known_share(tokenize("our college")) == 1.0  # a school, to them
     # An idiom's words stand for the reviews' own ("out of the loop": information sharing).
     q = r.expand("GPs being out of the loop")
     assert not r.keyword.knows("loop") and r.known_share(q.terms, q.phrased) == 1.0
