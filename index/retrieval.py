@@ -366,8 +366,10 @@ class Retriever:
         phrased = idiom_words(idioms) | {stem for a in held for stem in tokenize(a)}
         # Only an acronym whose meaning is known can be missing from the library: another ("CCG", "WNB") may
         # be written out in words no list here gives, so it is only a word the library lacks.
-        unheld = tuple(a for a in acronyms if a not in held and a in PRACTICE_ACRONYMS) + tuple(
-            topic for topic in find_topics(core) if not self.holds_phrase(topic)
+        unheld_acronyms = tuple(a for a in acronyms if a not in held and a in PRACTICE_ACRONYMS)
+        written_out = {PRACTICE_ACRONYMS[a] for a in unheld_acronyms}  # "FGM - female genital mutilation": once
+        unheld = unheld_acronyms + tuple(
+            topic for topic in find_topics(core) if topic not in written_out and not self.holds_phrase(topic)
         )
         return ExpandedQuery(core, tokenize(core), expansions, frozenset(phrased), idiom_meanings(idioms), unheld)
 

@@ -504,6 +504,7 @@ def test_an_acronym_for_what_no_review_mentions_is_unheld(real_engine) -> None: 
     # Unheld: neither "LADO" nor "local authority designated officer" is anywhere in the library.
     assert r.expand("when do I need a LADO referral?").unheld == ("LADO",)
     assert r.expand("FGM and DoLS").unheld == ("FGM", "DoLS")
+    assert r.expand("FGM (female genital mutilation) risk").unheld == ("FGM",)  # named once
     # An acronym whose meaning is not known here is only a word the library lacks, not a missing subject.
     assert r.expand("what do the reviews say about GPs? reviewing our XYZQ policy").unheld == ()
     # So is a topic of the field no review discusses, however everyday its words ("private", "fostering").
