@@ -450,7 +450,7 @@ def find_acronyms(text: str) -> list[str]:
         if capitals >= 2 and capitals * 2 >= len(word) and word.upper() not in _NOT_ACRONYMS:  # not "YouTube"
             found.append(_CURATED_UPPER.get(word.upper(), word))
     low = _padded(text)
-    found.extend(acro for acro in PRACTICE_ACRONYMS if _lower_case_ok(acro) and _has_phrase(low, acro.lower()))
+    found.extend(acro for acro in _TYPED_IN_LOWER_CASE if _has_phrase(low, acro.lower()))
     return list(dict.fromkeys(found))
 
 
@@ -466,9 +466,12 @@ def find_topics(text: str) -> list[str]:
     return [t for t in found if not any(t != u and f" {_TOPIC_STEMS[t]} " in f" {_TOPIC_STEMS[u]} " for u in found)]
 
 
-def _lower_case_ok(acro: str) -> bool:
-    """Typed in lower case, an acronym of three letters or more that is not also a word ("send", "mash")."""
-    return len(acro) >= 3 and acro.isalpha() and acro.lower() not in {"send", "mash", "lac", "odd"}
+# Typed in lower case, still an acronym: three letters or more and not also a word ("send", "mash").
+_TYPED_IN_LOWER_CASE = tuple(
+    acro
+    for acro in PRACTICE_ACRONYMS
+    if len(acro) >= 3 and acro.isalpha() and acro.lower() not in {"send", "mash", "lac", "odd"}
+)
 
 
 _STOP_FOR_MATCH = {"the", "a", "an", "of", "to", "in"}

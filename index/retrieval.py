@@ -232,10 +232,14 @@ class Retriever:
         self.reviews: dict[str, ReviewMeta] = {m.id: m for m in self.store.list_reviews()}
         self.paragraphs = paragraphs_from_chunks(chunks)
         self.para_by_key = {(p.review_id, p.label): p for p in self.paragraphs}
-        # Each paragraph's keyword tokens, for query-word coverage at search time.
-        self.para_words = {key: set(tokenize(p.text + " " + p.section)) for key, p in self.para_by_key.items()}
-        # The library as keyword stems, paragraph by paragraph: whether words stand together somewhere in it.
-        self._stem_text = " | ".join(" ".join(tokenize(p.text)) for p in self.paragraphs) + " "
+        # Each paragraph's keyword tokens (text tokenized once): with its section's, for query-word coverage at
+        # search time; in order, as the library's stem text, for whether words stand together somewhere in it.
+        text_stems = [tokenize(p.text) for p in self.paragraphs]
+        self.para_words = {
+            (p.review_id, p.label): set(stems) | set(tokenize(p.section))
+            for p, stems in zip(self.paragraphs, text_stems, strict=True)
+        }
+        self._stem_text = " | ".join(" ".join(stems) for stems in text_stems) + " "
         # The acronyms it writes in capitals ("IT", whose lower case is a stopword; "NICE", a word).
         self._capitals = {w for p in self.paragraphs for w in re.findall(r"\b[A-Z][A-Za-z&]*[A-Z]\b", p.text)}
         got = self.store.chunks.get(include=["embeddings"])

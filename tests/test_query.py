@@ -15,6 +15,11 @@ BRIEF = ReviewMeta("dudley-chronic-neglect-briefing", "Chronic neglect", "n.txt"
 ALL = [PH, Y, CHILD_O, BRIEF]
 
 
+def exchange(question: str, answer: str) -> list[dict[str, str]]:
+    """A conversation of one question and its answer, as a request's history."""
+    return [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
+
+
 @pytest.mark.parametrize(
     ("query", "named", "expected"),
     [
@@ -140,10 +145,10 @@ def test_what_a_review_wanted_done_is_what_it_recommended() -> None:
 def test_what_did_they_say_stays_with_the_review_in_focus() -> None:
     from service.conversation import resolve
 
-    history = [
-        {"role": "user", "content": "In Child O's review, who was actually in the core group?"},
-        {"role": "assistant", "content": "Only two agencies: social care and the school."},
-    ]
+    history = exchange(
+        "In Child O's review, who was actually in the core group?",
+        "Only two agencies: social care and the school.",
+    )
     r = resolve("what did they say should happen when it's only those two round the table?", history, ALL)
     assert r.is_followup and r.review_ids == ["child-o"]
     themed = [{"role": "user", "content": "What do the reviews say about fathers?"}, HISTORY[1]]
@@ -153,10 +158,10 @@ def test_what_did_they_say_stays_with_the_review_in_focus() -> None:
 def test_an_acknowledgement_before_a_followup_is_not_its_words() -> None:
     from service.conversation import resolve
 
-    history = [
-        {"role": "user", "content": "In the Child Y case, what happened when the school disagreed with MASH?"},
-        {"role": "assistant", "content": "The school and the school nurse challenged the MASH decision."},
-    ]
+    history = exchange(
+        "In the Child Y case, what happened when the school disagreed with MASH?",
+        "The school and the school nurse challenged the MASH decision.",
+    )
     r = resolve("good to hear. did the other reviews find people that willing to challenge?", history, ALL)
     assert r.is_followup and "child-y" not in r.review_ids and "good" not in r.query.lower()
     assert resolve("ok, and what about the GP?", history, ALL).query.startswith("what about the GP")
@@ -167,10 +172,10 @@ def test_an_acknowledgement_before_a_followup_is_not_its_words() -> None:
 def test_anything_about_a_new_subject_leaves_the_last_topic() -> None:
     from service.conversation import resolve
 
-    history = [
-        {"role": "user", "content": "what did the p and h review say about genograms"},
-        {"role": "assistant", "content": "No agency had drawn up a genogram in either case."},
-    ]
+    history = exchange(
+        "what did the p and h review say about genograms",
+        "No agency had drawn up a genogram in either case.",
+    )
     r = resolve("ok, and was there anything about the housing worker?", history, ALL)
     assert r.is_followup and r.review_ids == ["child-p-h"]
     assert "genograms" not in r.query and "housing worker" in r.query
@@ -179,10 +184,10 @@ def test_anything_about_a_new_subject_leaves_the_last_topic() -> None:
 def test_a_question_naming_its_review_with_a_they_of_its_own_is_complete() -> None:
     from service.conversation import resolve
 
-    history = [
-        {"role": "user", "content": "in child O, was mum honest with professionals about still seeing her partner?"},
-        {"role": "assistant", "content": "No. She denied being in contact with him."},
-    ]
+    history = exchange(
+        "in child O, was mum honest with professionals about still seeing her partner?",
+        "No. She denied being in contact with him.",
+    )
     question = "does the dudley chronic neglect briefing say anything about parents who look like they're complying?"
     r = resolve(question, history, ALL)
     assert not r.is_followup and r.review_ids == ["dudley-chronic-neglect-briefing"] and "honest" not in r.query
@@ -191,10 +196,10 @@ def test_a_question_naming_its_review_with_a_they_of_its_own_is_complete() -> No
     assert resolve("what did the briefing say they should do?", history, ALL).is_followup
 
 
-HISTORY = [
-    {"role": "user", "content": "Who did the Child P and H review praise?"},
-    {"role": "assistant", "content": "Mainly the housing officer, for her persistence with Child P's mother."},
-]
+HISTORY = exchange(
+    "Who did the Child P and H review praise?",
+    "Mainly the housing officer, for her persistence with Child P's mother.",
+)
 
 
 def test_a_complete_question_stays_with_the_review_in_focus() -> None:
@@ -229,10 +234,10 @@ def test_a_question_naming_its_own_review_carries_no_topic() -> None:
 def test_only_the_latest_history_turns_count(real_engine) -> None:  # type: ignore[no-untyped-def]
     from index.retrieval import Filters
 
-    named_long_ago = [
-        {"role": "user", "content": "What did the Child Y review say about school places?"},
-        {"role": "assistant", "content": "It took 16 months for Child Y to start school."},
-    ]
+    named_long_ago = exchange(
+        "What did the Child Y review say about school places?",
+        "It took 16 months for Child Y to start school.",
+    )
     chat = [{"role": r, "content": f"turn {i}"} for i in range(30) for r in ("user", "assistant")]
     keep = real_engine.settings.answer.max_history_turns
     _, _, recent = real_engine.prepare("and what did it say about fathers?", named_long_ago + chat[-2:], Filters())
@@ -244,10 +249,10 @@ def test_the_other_reviews_take_the_topic_not_the_name_left_behind() -> None:
     from service.conversation import resolve
 
     emily = ReviewMeta("emily", "Emily", "e.txt", ("Emily",), type="CSPR")
-    history = [
-        {"role": "user", "content": "In the Emily review, what happened when mum's boyfriend moved in?"},
-        {"role": "assistant", "content": "Nobody revisited the plan when he moved in."},
-    ]
+    history = exchange(
+        "In the Emily review, what happened when mum's boyfriend moved in?",
+        "Nobody revisited the plan when he moved in.",
+    )
     r = resolve("Did the other reviews find the same?", history, [*ALL, emily])
     assert r.is_followup and r.review_ids == ["child-p-h", "child-y", "child-o", "dudley-chronic-neglect-briefing"]
     assert "boyfriend" in r.query and "moved" in r.query
@@ -257,10 +262,10 @@ def test_the_other_reviews_take_the_topic_not_the_name_left_behind() -> None:
 def test_asking_for_an_overview_carries_no_topic() -> None:
     from service.conversation import resolve
 
-    history = [
-        {"role": "user", "content": "Can you give me a quick summary of what happened in the Child O review?"},
-        {"role": "assistant", "content": "Child O saw mother's partner stab her."},
-    ]
+    history = exchange(
+        "Can you give me a quick summary of what happened in the Child O review?",
+        "Child O saw mother's partner stab her.",
+    )
     r = resolve("what did mum say looking back about how workers should have approached her?", history, ALL)
     assert r.is_followup and r.review_ids == ["child-o"]
     assert not {"give", "quick", "summary"} & set(r.query.split())
@@ -455,10 +460,10 @@ def test_a_synonym_phrase_brings_no_other_groups_word() -> None:
 def test_children_named_together_name_their_review() -> None:
     from service.conversation import resolve
 
-    history = [
-        {"role": "user", "content": "In the P and H review what did they say about the police sharing info?"},
-        {"role": "assistant", "content": "Officers failed to make referrals and share information."},
-    ]
+    history = exchange(
+        "In the P and H review what did they say about the police sharing info?",
+        "Officers failed to make referrals and share information.",
+    )
     r = resolve("and the GPs?", history, ALL)
     assert r.is_followup and r.review_ids == ["child-p-h"]
     for named in ("P&H found supervision patchy: why?", "what did p/h say about housing?", "Child P and H: fathers?"):
