@@ -62,7 +62,7 @@ BARE_CONTRACTIONS = {
 }
 
 
-def _base(word: str) -> str:
+def base_word(word: str) -> str:
     """A word without its contraction: "children's" -> "children", "didn't" -> "did", "i've" -> "i";
     "wasnt" -> "was"."""
     if "'" not in word:
@@ -83,7 +83,7 @@ def singular_acronyms(text: str) -> str:
 
 
 def tokenize(text: str) -> list[str]:
-    words = (_base(w) for w in _WORD.findall(singular_acronyms(text).lower().replace("’", "'")))
+    words = (base_word(w) for w in _WORD.findall(singular_acronyms(text).lower().replace("’", "'")))
     return [_stem(w) for w in words if w not in STOPWORDS and len(w) > 1]
 
 

@@ -225,6 +225,34 @@ IDIOMS: dict[str, str] = {
         ),
         "missed",
     ),
+    # "The state of the house": the reviews write of home conditions.
+    **dict.fromkeys(
+        (
+            *(
+                f"{what} of the {place}"
+                for what in ("state", "condition")
+                for place in ("house", "houses", "home", "homes", "flat", "flats", "place", "property")
+            ),
+            "living conditions",
+        ),
+        "home conditions",
+    ),
+    # Two agencies going out together: a joint visit.
+    **dict.fromkeys(
+        (
+            "visit together",
+            "visits together",
+            "visited together",
+            "visiting together",
+            *(f"{verb} out together" for verb in ("go", "goes", "went", "going", "gone")),
+            *(f"{verb} out on a visit together" for verb in ("go", "goes", "went", "going", "gone")),
+        ),
+        "joint visit",
+    ),
+    # Concerns met one at a time: the reviews speak of isolated incidents and incident-led practice.
+    **dict.fromkeys(("one at a time", "one by one", "one incident at a time", "piecemeal"), "isolated incidents"),
+    # Referred again and again: repeated referrals, "three referrals in succession".
+    **dict.fromkeys(("again and again", "over and over", "time and again", "time after time"), "repeated referrals"),
 }
 
 # Practitioners' shorthand and family words, written out as the reviews write them ("hols" -> holidays,

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from core.records import ReviewMeta
-from index.keyword import STOPWORDS
+from index.keyword import STOPWORDS, base_word
 from index.query import alias_pattern, children_together, review_aliases, strip_review_names
 from service.answer import spans_reviews
 
@@ -81,8 +81,14 @@ class Resolved:
 
 
 def _content_words(text: str) -> list[str]:
-    words = re.findall(r"[A-Za-z][A-Za-z'\-]+", text)
+    words = re.findall(r"[A-Za-z][A-Za-z'’\-]+", text)
     return [w for w in words if w.lower() not in _TOPIC_STOP and len(w) > 2]
+
+
+def _topic_words(text: str) -> list[str]:
+    """The words a follow-up carries from an earlier question: its content words less contractions of function
+    words ("they're", "I'm", "wasn't"), which name no topic; a possessive ("children's") stays."""
+    return [w for w in _content_words(text) if base_word(w.lower().replace("’", "'")) not in STOPWORDS]
 
 
 def _mentioned_reviews(text: str, reviews: list[ReviewMeta]) -> list[str]:
@@ -183,7 +189,7 @@ def resolve(question: str, history: list[dict[str, str]], reviews: list[ReviewMe
         return Resolved(question.strip(), explicit, False)
 
     previous = users[-1]
-    topic = _content_words(previous)
+    topic = _topic_words(previous)
     own = {w.lower() for w in _content_words(question)}
     carried = [w for w in topic if w.lower() not in own]
     # "What about X?" replaces the subject but keeps the frame; a pronoun keeps the whole topic.

@@ -169,6 +169,19 @@ def test_an_acknowledgement_before_a_followup_is_not_its_words() -> None:
     assert resolve("Right to privacy: what did they say?", history, ALL).query.startswith("Right to privacy")
 
 
+def test_a_carried_topic_leaves_out_contracted_function_words() -> None:
+    from service.conversation import resolve
+
+    history = exchange(
+        "In the Dudley neglect briefing, what's expected of GPs when they're worried and I'm sure it wasn't missed?",
+        "GPs should complete a referral rather than rely on other agencies.",
+    )
+    words = resolve("why is that?", history, ALL).query.lower().split()
+    assert "expected" in words and not {"they're", "i'm", "wasn't", "what's"} & set(words)
+    history = exchange("what did the children's home manager say?", "Nothing is recorded.")
+    assert "children's" in resolve("why was that?", history, ALL).query  # a possessive names a subject
+
+
 def test_anything_about_a_new_subject_leaves_the_last_topic() -> None:
     from service.conversation import resolve
 
@@ -430,6 +443,10 @@ def test_an_idiom_brings_in_the_reviews_words_one_way_only() -> None:
     assert "identified" not in g.expand("dad picked up the baby")  # carried, not noticed
     assert "meeting" in g.expand("when it's only those two round the table")
     assert "disagreement" in g.expand("where can staff take everyday sticking points between agencies?")
+    assert "home conditions" in g.expand("what do the reviews say about the state of the houses?")
+    assert "joint visit" in g.expand("did police and social care go out together?")
+    assert "isolated incidents" in g.expand("concerns dealt with one at a time")
+    assert "repeated referrals" in g.expand("the same kid referred again and again")
     # The reviews' words do not bring in the idiom: BM25 would only search for "loop" and "dark".
     assert not {"in the loop", "left in the dark"} & set(g.expand("information sharing between agencies"))
     assert {"slipp", "net"} <= phrase_words("kids slipping through the net")
