@@ -74,6 +74,11 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in final if s.strip()]
 
 
+# What kind of occasion a trainer is preparing: "a twilight session", "a multi-agency training briefing".
+_OCCASION_KIND = (
+    r"(?:twilight|training|team|short|quick|multi-agency|multi agency|practice|learning|lunchtime|cpd|development|"
+    r"half-day|full-day|one-day|staff|inset|supervision|reflective|peer|group)"
+)
 # Framing that says how to answer, not what about: "what do the reviews say about X" -> "X".
 _FRAMING = [
     re.compile(p, re.I)
@@ -85,6 +90,16 @@ _FRAMING = [
         r"\b(?:is|was) there any (?:evidence|learning|research) (?:on|about)\b",
         r"\bwhat do we know about\b",
         r"^\s*(?:tell me|can you tell me|please)\b",
+        # A trainer's occasion says what the answer is for, not what it is about: "I'm putting together a twilight
+        # session for primary school DSLs", "running a workshop for newly qualified social workers on <topic>"
+        # (the topic stays), "want it for a CP chairs' practice session".
+        r"\b(?:(?:I'?m|I am|we'?re|we are)\s+)?(?:putting together|pulling together|running|doing|planning|preparing|"
+        r"delivering|writing|designing)\s+(?:a|an|our|my|some)\s+(?:" + _OCCASION_KIND + r"\s+){0,3}"
+        r"(?:sessions?|workshops?|briefings?|training|presentations?|slides?|courses?|modules?|seminars?|twilights?|"
+        r"talks?|lunch and learn)\b(?:\s+(?:next|this)\s+\w+)?"
+        r"(?:\s+for\s+(?:[\w'’-]+\s+){0,4}?[\w'’-]+(?=\s+(?:on|about)\b|[,.:;?!–—-]))?",
+        r"\b(?:want|need)(?:ing)? (?:it|this) for (?:a|an|our|my) [^.?!]*",
+        r"\bfor (?:a|an|our|my) (?:training|teaching|twilight) (?:session|day|event)\b",
     )
 ]
 

@@ -547,3 +547,20 @@ def test_a_question_about_what_no_review_mentions_abstains_naming_it(real_engine
     assert not real_engine.ask(
         "When did the school make a referral to social care about Child Y?", [], Filters()
     ).abstained
+
+
+def test_a_trainers_occasion_is_framing_not_topic() -> None:
+    from index.retrieval import strip_framing
+
+    stripped = strip_framing(
+        "I'm putting together a twilight session for primary school DSLs. What should they take away from these "
+        "reviews about the school's part in safeguarding?"
+    )
+    assert "twilight" not in stripped and "DSLs" not in stripped and "school's part in safeguarding" in stripped
+    # The topic after "on" stays; so does one that names the session ("a 'think dad' session").
+    assert strip_framing("Running a workshop for newly qualified social workers on the child's voice").startswith(
+        "on the child's voice"
+    )
+    assert "think dad" in strip_framing("Putting together a 'think dad' training session. What about fathers?")
+    assert "CP chairs" not in strip_framing("Disguised compliance - key learning? Want it for a CP chairs' session.")
+    assert strip_framing("running a bath") == "running a bath"  # no occasion, nothing framed
