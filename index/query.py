@@ -150,6 +150,16 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("probation", "offender", "offenders", "on licence", "prison"),
     ("death", "died", "deaths", "child death"),
     ("closed", "closure", "case closure", "closing", "shut", "shutting"),
+    (
+        "relatives",
+        "close relatives",
+        "wider family",
+        "extended family",
+        "grandparents",
+        "grandparent",
+        "grandmother",
+        "kinship care",
+    ),
 )
 
 # Everyday idiom for what the reviews say in their own words. One way only: the idiom brings in the reviews'
@@ -251,6 +261,14 @@ IDIOMS: dict[str, str] = {
     ),
     # Concerns met one at a time: the reviews speak of isolated incidents and incident-led practice.
     **dict.fromkeys(("one at a time", "one by one", "one incident at a time", "piecemeal"), "isolated incidents"),
+    # "Did anyone clap eyes on the child?": was the child seen.
+    **dict.fromkeys(
+        # Without the "on", which a follow-up's carried topic drops as a stopword.
+        (f"{verb} eyes" for verb in ("clap", "clapped", "clapping", "lay", "laid", "laying", "set")),
+        "seen",
+    ),
+    # "Leaning on grandparents": the reviews warn against placing reliance on relatives.
+    **dict.fromkeys(("lean on", "leaning on", "leant on", "leaned on", "leans on"), "reliance"),
     # Referred again and again: repeated referrals, "three referrals in succession".
     **dict.fromkeys(("again and again", "over and over", "time and again", "time after time"), "repeated referrals"),
 }
@@ -396,6 +414,8 @@ TOPICS: tuple[str, ...] = (
     "care leaver",
     "child criminal exploitation",
     "child on child abuse",
+    "concealed pregnancy",
+    "denied pregnancy",
     "county lines",
     "cyberbullying",
     "deprivation of liberty",

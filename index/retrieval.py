@@ -40,6 +40,7 @@ from index.query import (
     idiom_meanings,
     idiom_words,
     strip_review_names,
+    strip_self_introduction,
     synonym_stems,
     write_out_shorthand,
 )
@@ -197,6 +198,9 @@ class ExpandedQuery:
     phrased: frozenset[str] = frozenset()  # words of a curated phrase in the query ("out of the loop")
     meant: list[str] = field(default_factory=list)  # what its idioms stand for ("information sharing")
     unheld: tuple[str, ...] = ()  # acronyms and topics naming something no review mentions ("LADO")
+    # The words of what is asked, without the asker's introduction ("I'm a kinship foster carer (my niece)"): only
+    # these count towards the share of words the library knows.
+    asked: list[str] | None = None
 
     @property
     def dense_text(self) -> str:
@@ -390,7 +394,10 @@ class Retriever:
         unheld = unheld_acronyms + tuple(
             topic for topic in find_topics(core) if topic not in written_out and not self.holds_phrase(topic)
         )
-        return ExpandedQuery(core, tokenize(core), expansions, frozenset(phrased), idiom_meanings(idioms), unheld)
+        asked = tokenize(strip_self_introduction(core))
+        return ExpandedQuery(
+            core, tokenize(core), expansions, frozenset(phrased), idiom_meanings(idioms), unheld, asked or None
+        )
 
     def holds_phrase(self, phrase: str) -> bool:
         """Whether the phrase's words stand together somewhere in the library (compared as keyword stems, so

@@ -447,6 +447,9 @@ def test_an_idiom_brings_in_the_reviews_words_one_way_only() -> None:
     assert "joint visit" in g.expand("did police and social care go out together?")
     assert "isolated incidents" in g.expand("concerns dealt with one at a time")
     assert "repeated referrals" in g.expand("the same kid referred again and again")
+    assert "seen" in g.expand("did anyone from CME actually clap eyes on the child?")
+    assert "reliance" in g.expand("leaning on grandparents to keep kids safe")
+    assert "relatives" in g.expand("leaning on grandparents to keep kids safe")  # a synonym group
     # The reviews' words do not bring in the idiom: BM25 would only search for "loop" and "dark".
     assert not {"in the loop", "left in the dark"} & set(g.expand("information sharing between agencies"))
     assert {"slipp", "net"} <= phrase_words("kids slipping through the net")
@@ -512,6 +515,7 @@ def test_topics_are_found_in_any_form_but_not_in_who_asks() -> None:
     assert find_topics("mum adopted a different approach") == []  # "adopted" is not adoption
     assert find_topics("As a youth worker dealing with gangs, what about schools?") == []
     assert find_topics("what happened as a result of the gang's threats?") == ["gang"]
+    assert find_topics("concealed/denied pregnancy or late booking") == ["denied pregnancy"]
 
 
 def test_an_acronym_for_what_no_review_mentions_is_unheld(real_engine) -> None:  # type: ignore[no-untyped-def]
@@ -533,6 +537,14 @@ def test_an_acronym_for_what_no_review_mentions_is_unheld(real_engine) -> None: 
     assert r.expand("what do the reviews say about private fostering?").unheld == ("private fostering",)
     assert r.expand("a lad who might be trafficked").unheld == ("trafficking",)
     assert r.expand("what do the reviews say about neglect and domestic abuse?").unheld == ()  # held topics
+
+
+def test_the_askers_introduction_is_not_a_word_the_library_lacks(real_engine) -> None:  # type: ignore[no-untyped-def]
+    r = real_engine.retriever
+    q = r.expand("I'm a kinship-type foster carer (my niece). What do the reviews say about mental health?")
+    assert "kinship" in q.terms and q.asked is not None and "kinship" not in q.asked  # searched, not counted
+    assert r.known_share(q.asked, q.phrased) == 1.0 > r.known_share(q.terms, q.phrased)
+    assert r.expand("What do the reviews say about mental health?").asked == ["mental", "health"]
 
 
 def test_a_question_about_what_no_review_mentions_abstains_naming_it(real_engine) -> None:  # type: ignore[no-untyped-def]
