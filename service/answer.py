@@ -27,12 +27,13 @@ log = logging.getLogger(__name__)
 
 _THEME = re.compile(
     r"\b(reviews|across|themes?|common|patterns?|all the|library|each review|any of the|which reviews|"
-    r"what (?:do|did) (?:the )?reviews (?:say|find|learn)|learning (?:about|on|for)|lessons?|"
+    r"what (?:do|did) (?:the )?reviews (?:say|find|learn)|"
     r"(?:these|those|the|any of the|all the|which|other|any) cases)\b",
     re.I,
 )
-# "What did they say...": the reviews, unless one review is in focus, when "they" are its authors.
-_THEY_SAY = re.compile(r"\bwhat (?:do|did) they (?:say|find|learn)\b", re.I)
+# "What did they say...", "what's the learning for us", "the lessons": the reviews, unless one review is in focus,
+# when "they" are its authors and the learning is its own.
+_THEY_SAY = re.compile(r"\bwhat (?:do|did) they (?:say|find|learn)\b|\blearning (?:about|on|for)\b|\blessons?\b", re.I)
 # A sentence that is itself a question: "To what extent did practitioners "Think Fathers"?"
 _QUESTION_END = re.compile(r"\?[\"”’')\]]*\s*$")
 _RECOMMEND = re.compile(

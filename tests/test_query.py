@@ -139,6 +139,10 @@ def test_what_a_review_wanted_done_is_what_it_recommended() -> None:
     assert question_kind("What did the reviewers want the board to do about it?") == "recommendation"
     assert question_kind("ok and what did it want social care to do for those parents?") == "recommendation"
     assert question_kind("What did mum want from the health visitor?", in_focus=True) == "fact"  # not the review
+    # "The learning" and "the lessons" are the library's, unless one review is in focus: then they are its own.
+    assert question_kind("ok and from the HV side - what's the learning for us?") == "theme"
+    assert question_kind("ok and from the HV side - what's the learning for us?", in_focus=True) == "fact"
+    assert question_kind("what lessons do the reviews have for HVs?", in_focus=True) == "theme"
     assert question_kind("What did mum say they wanted from the school?", in_focus=True) == "fact"
 
 
