@@ -464,6 +464,13 @@ SHORT_NAMES: dict[str, tuple[str, ...]] = {"TAF": ("team around",), "TAC": ("tea
 # Written in capitals, these are not acronyms: they are chat, or the time of day.
 _NOT_ACRONYMS = frozenset({"OK", "OMG", "FYI", "ASAP", "BTW", "TBH", "IMO", "PLS", "THX", "AM", "PM", "TV", "ID"})
 _ACRONYM = re.compile(r"(?<![\w&])([A-Z][A-Za-z&]{0,6}?)(?:s|'s|’s)?(?![\w&])")
+# Words naming the asker's role, for a role heading the question ("IDVA - ...", "L&D officer. ...").
+_ROLES = (
+    r"officers?|workers?|nurses?|visitors?|managers?|leads?|leaders?|teachers?|head|headteacher|sergeant|sgt|"
+    r"practitioners?|clinicians?|students?|carers?|midwife|midwives|paediatrician|chair|reviewer|trainer|adviser|"
+    r"advisor|councillor|consultant|therapist|co-?ordinator|investigator|detective|dsl|idva|isva|iro|senco|hv|sw|"
+    r"nqsw|gp"
+).split("|")
 # "I'm a DSL at...", "as an IDVA", "MASH sergeant here": who asks, not what is asked about.
 # The introduction runs to the end of its clause ("As a youth worker dealing with gangs, ...") or to the question
 # it introduces ("As a school nurse what are my duties...?").
@@ -472,7 +479,11 @@ _SELF_INTRODUCTION = re.compile(
     r"(?!(?:result|whole|consequence|matter|way|means)\b)"
     r"[^,.;:!?\n–—]*?(?=\s+-\s+|[,.;:!?\n–—]|$|\s+(?:what|how|when|where|why|which|who|whose|do|does|did|is|are|"
     r"was|were|can|could|should|would|will|has|have|had)\b)"
-    r"|\b(?:[\w&-]+\s+){0,2}[\w&-]+\s+here\b",
+    r"|\b(?:[\w&-]+\s+){0,2}[\w&-]+\s+here\b"
+    # A role heading the question: "IDVA - I often find...", "Probation officer. In the Child O case...".
+    # Not a subject put first: "the school nurse, was she told?".
+    r"|^\s*(?!(?:the|a|an|this|that|his|her|their)\s)(?:[\w&/'’-]+\s+){0,3}?(?:" + "|".join(_ROLES) + r")\s*"
+    r"(?=[-–—:.,]\s)",
     re.I,
 )
 
@@ -683,12 +694,25 @@ EVERYDAY_TYPE_WORDS = {"briefing", "thematic"}
 
 
 def review_aliases(meta: ReviewMeta, reviews: list[ReviewMeta]) -> list[str]:
-    """Names a practitioner might use for a review: its children, its id, its type when unique."""
+    """Names a practitioner might use for a review: its children, its id, its type when unique, and its area's
+    places when no other review shares them ("the Bradford one"; "Dudley", home to three, names none)."""
     names = [c.lower() for c in meta.children] + [meta.id.replace("-", " ")]
     for word in re.findall(r"[a-z]+", (meta.type or "").lower()):
         if word in DOC_TYPE_WORDS and sum(1 for m in reviews if word in (m.type or "").lower()) == 1:
             names.append(word)
+    names.extend(place for place in _places(meta) if not any(place in _places(m) for m in reviews if m.id != meta.id))
     return list(dict.fromkeys(n for n in names if n))
+
+
+def _places(meta: ReviewMeta) -> list[str]:
+    """The places of a review's area: "Hartlepool and Stockton-on-Tees" -> hartlepool, stockton-on-tees, stockton."""
+    places: set[str] = set()
+    for part in re.split(r",|\band\b|&|/", (meta.area or "").lower()):
+        place = part.strip()
+        if len(place) >= 4:
+            places.add(place)
+            places.add(re.split(r"-on-|-upon-|-under-| on | upon ", place)[0].strip())
+    return sorted(p for p in places if len(p) >= 4)
 
 
 def children_together(metas: list[ReviewMeta]) -> str | None:
@@ -715,12 +739,13 @@ def alias_pattern(alias: str, meta: ReviewMeta | None = None) -> str:
     return rf"\b{before}{re.escape(alias)}\b"
 
 
-def strip_review_names(query: str, named: list[ReviewMeta], reviews: list[ReviewMeta]) -> str:
+def strip_review_names(query: str, named: list[ReviewMeta], reviews: list[ReviewMeta], keep_bare: bool = True) -> str:
     """The query without the names of reviews a filter already restricts it to.
 
     "What did the Child P and H review recommend about domestic abuse?" filtered to that review
     searches for "What did the review recommend about domestic abuse?": the names would only pull
     towards paragraphs that happen to repeat them (measured on the dev split, evals/DECISIONS.md).
+    A query that is nothing but names is kept whole unless ``keep_bare`` is false.
     """
     out = query
     joined = children_together(named)
@@ -733,4 +758,4 @@ def strip_review_names(query: str, named: list[ReviewMeta], reviews: list[Review
             if alias not in own:
                 out = re.sub(rf"\b{re.escape(alias)}(?:['’]s)?\b", " ", out, flags=re.I)
     out = re.sub(r"\s+([,.;:?!])", r"\1", re.sub(r"\s+", " ", out)).strip(" ,")
-    return out if re.search(r"[A-Za-z]{3}", out) else query
+    return out if re.search(r"[A-Za-z]{3}", out) or not keep_bare else query

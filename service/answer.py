@@ -346,8 +346,10 @@ class ExtractiveAnswerer:
         # A review holds the theme when its best sentence, lifted by how closely its best paragraph matches
         # the question's words, is strong in itself and not far behind the strongest review's (dev split).
         strength = {rid: ss[0].score + a.theme_late_weight * late[rid] for rid, ss in by_review.items()}
-        floor = max(a.theme_min_score, max(strength.values(), default=0.0) - a.theme_margin)
-        holding = [(rid, ss) for rid, ss in by_review.items() if strength[rid] >= floor]
+        strongest = max(strength.values(), default=0.0)
+        floor = max(a.theme_min_score, strongest - a.theme_margin)
+        # The strongest review always holds it: whether to answer at all is the evidence strength's decision.
+        holding = [(rid, ss) for rid, ss in by_review.items() if strength[rid] >= floor or strength[rid] == strongest]
         holding.sort(key=lambda kv: -strength[kv[0]])
         holding = holding[: self.settings.answer.max_theme_reviews]
         blocks: list[str] = []

@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 
 from core.records import ReviewMeta
 from index.keyword import STOPWORDS, base_word
-from index.query import alias_pattern, children_together, review_aliases, strip_review_names
+from index.query import (
+    alias_pattern,
+    children_together,
+    review_aliases,
+    strip_review_names,
+    strip_self_introduction,
+)
 from service.answer import spans_reviews
 
 _FOLLOWUP_START = re.compile(
@@ -169,6 +175,11 @@ def _last_named(users: list[str], reviews: list[ReviewMeta]) -> list[str]:
     return []
 
 
+def _without_names(words: list[str], left: list[ReviewMeta], reviews: list[ReviewMeta]) -> list[str]:
+    """Carried topic words without the names of reviews the conversation has left (possibly all of them)."""
+    return strip_review_names(" ".join(words), left, reviews, keep_bare=False).split()
+
+
 def resolve(question: str, history: list[dict[str, str]], reviews: list[ReviewMeta]) -> Resolved:
     """The query to run for ``question`` given the conversation so far."""
     question = _ACKNOWLEDGED.sub("", question) or question
@@ -188,8 +199,14 @@ def resolve(question: str, history: list[dict[str, str]], reviews: list[ReviewMe
                 explicit = last
         return Resolved(question.strip(), explicit, False)
 
+    # The last question's topic, or, when it was itself an elliptical follow-up naming next to nothing ("what did
+    # doing one show?" after a question about genograms), the topic it ran with.
     previous = users[-1]
-    topic = _topic_words(previous)
+    if len(_topic_words(previous)) <= 2:
+        asked_at = max(i for i, h in enumerate(history) if h.get("role") == "user" and h.get("content"))
+        earlier = resolve(previous, history[:asked_at], reviews)
+        previous = earlier.query if earlier.is_followup else previous
+    topic = _topic_words(strip_self_introduction(previous))
     own = {w.lower() for w in _content_words(question)}
     carried = [w for w in topic if w.lower() not in own]
     # "What about X?" replaces the subject but keeps the frame; a pronoun keeps the whole topic.
@@ -199,6 +216,9 @@ def resolve(question: str, history: list[dict[str, str]], reviews: list[ReviewMe
     elif _ANYTHING_ABOUT.match(question) and own:
         carried = [w for w in carried if w[0].isupper()]
     focus = explicit
+    if explicit:
+        # Switching review ("what about the Hartlepool one?"): the name of the one left behind does not carry.
+        carried = _without_names(carried, [m for m in reviews if m.id not in explicit], reviews)
     if not focus:
         mentioned_before = _last_named(users, reviews)
         cited = _cited_reviews(assistants[-1], reviews) if assistants else []
@@ -207,7 +227,7 @@ def resolve(question: str, history: list[dict[str, str]], reviews: list[ReviewMe
             left = mentioned_before or cited
             focus = [m.id for m in reviews if m.id not in left]
             # The topic carries to the other reviews; the name of the one left behind does not ("Emily").
-            carried = strip_review_names(" ".join(carried), [m for m in reviews if m.id in left], reviews).split()
+            carried = _without_names(carried, [m for m in reviews if m.id in left], reviews)
         elif spans_reviews(question, in_focus=bool(mentioned_before) or len(cited) == 1):
             focus = []  # "what do the reviews say about that?": the topic carries, the review does not
         elif mentioned_before:

@@ -580,3 +580,59 @@ def test_a_trainers_occasion_is_framing_not_topic() -> None:
     assert "think dad" in strip_framing("Putting together a 'think dad' training session. What about fathers?")
     assert "CP chairs" not in strip_framing("Disguised compliance - key learning? Want it for a CP chairs' session.")
     assert strip_framing("running a bath") == "running a bath"  # no occasion, nothing framed
+
+
+def test_a_place_only_one_review_is_from_names_it() -> None:
+    from dataclasses import replace
+
+    from service.conversation import resolve
+
+    emily = ReviewMeta("emily", "Emily", "e.txt", ("Emily",), area="Bradford", type="Scrutineer response")
+    placed = [
+        replace(PH, area="Dudley"),
+        replace(Y, area="Dudley"),
+        replace(CHILD_O, area="Hartlepool and Stockton-on-Tees"),
+    ]
+    reviews = [*placed, emily]
+    assert "bradford" in review_aliases(emily, reviews)
+    assert {"hartlepool", "stockton", "stockton-on-tees"} <= set(review_aliases(placed[2], reviews))
+    assert "dudley" not in review_aliases(placed[1], reviews)  # home to two reviews: names neither
+    history = exchange("In the Bradford review, what was the issue with schools?", "Schools should contribute...")
+    assert resolve("what was the issue with schools?", [], reviews).review_ids == []
+    r = resolve("what about the Hartlepool/Stockton one, were schools left out there too?", history, reviews)
+    # The review switched to is the filter; the name of the one left behind is not carried.
+    assert r.review_ids == ["child-o"] and "Bradford" not in r.query
+
+
+def test_a_role_heading_the_question_is_who_asks() -> None:
+    from index.query import find_acronyms, strip_self_introduction
+
+    assert find_acronyms("IDVA - schools never know a pupil's mum has been to MARAC. Did the review say?") == ["MARAC"]
+    assert "officer" not in strip_self_introduction("L&D officer. The Dudley review compares itself with which SCR?")
+    assert "school nurse" in strip_self_introduction("the school nurse, was she told?")  # a subject put first
+    assert strip_self_introduction("Child Y - how long before the child started?").startswith("Child Y")
+
+
+def test_a_followup_carries_neither_the_askers_introduction_nor_loses_an_elliptical_turns_topic() -> None:
+    from service.conversation import resolve
+
+    history = exchange("Hi, I'm an IDVA covering Stockton. Was Child O's mum heard at MARAC?", "Yes, she was.")
+    r = resolve("did she actually understand what all that meant at the time?", history, ALL)
+    assert "MARAC" in r.query and "IDVA" not in r.query
+    chain = exchange("did anyone use a genogram in the Child P and Child H cases?", "No agency prepared one.")
+    chain += exchange("what did doing one show?", "How many men were involved.")
+    # The last question names next to nothing: the topic it ran with carries on.
+    assert "genogram" in resolve("what did they recommend about it?", chain, ALL).query
+
+
+def test_evidence_strong_enough_to_answer_is_answered(real_engine) -> None:  # type: ignore[no-untyped-def]
+    # A recommendation question about one review, its evidence over the threshold, whose best review scores under
+    # the thematic floor: the strongest review is quoted (it used to abstain with no closest paragraphs).
+    history = exchange("What's the Emily review from Bradford about?", "A baby's non-accidental head injury.")
+    history += exchange("was there drinking in the background?", "Yes, the mother's alcohol use dated from 2013.")
+    question = "so did she make any recs about the quality of the social work itself?"
+    q, query, filters = real_engine.prepare(question, history, Filters())
+    strength, missing = real_engine.answerer.assess(q, query, filters)
+    assert strength >= real_engine.settings.answer.abstain_threshold and missing is None
+    answer = real_engine.ask(question, history, Filters())
+    assert not answer.abstained and {c.review_id for c in answer.citations} == {"emily"}
