@@ -701,7 +701,15 @@ def review_aliases(meta: ReviewMeta, reviews: list[ReviewMeta]) -> list[str]:
         if word in DOC_TYPE_WORDS and sum(1 for m in reviews if word in (m.type or "").lower()) == 1:
             names.append(word)
     names.extend(place for place in _places(meta) if not any(place in _places(m) for m in reviews if m.id != meta.id))
+    names.append(_descriptive_name(meta))
     return list(dict.fromkeys(n for n in names if n))
+
+
+def _descriptive_name(meta: ReviewMeta) -> str:
+    """A review named for its subject, not a child, by its id without its type word: "dudley chronic neglect" for
+    the dudley-chronic-neglect-briefing ("the Dudley chronic neglect learning review", "...the neglect one")."""
+    words = [w for w in meta.id.split("-") if w not in DOC_TYPE_WORDS]
+    return " ".join(words) if not meta.children and len(words) >= 2 else ""
 
 
 def _places(meta: ReviewMeta) -> list[str]:
@@ -730,6 +738,10 @@ def alias_pattern(alias: str, meta: ReviewMeta | None = None) -> str:
     "that" or "this" and up to three words ("the briefing", "the Dudley neglect briefing"), or up to three
     words after a word of the review's own id ("neglect learning briefing"); not in "a lunchtime
     briefing"."""
+    if meta is not None and alias == _descriptive_name(meta):
+        # Its subject is also a topic ("what do the reviews say about chronic neglect in Dudley"): it names the
+        # review only when a word for a document follows.
+        return rf"\b{re.escape(alias)}(?:\s+[\w'’-]+){{0,2}}?\s+(?:review|briefing|one|case|report)\b"
     if alias not in EVERYDAY_TYPE_WORDS:
         return rf"\b{re.escape(alias)}\b"
     own = sorted({w for w in (meta.id.split("-") if meta else []) if len(w) >= 4 and w != alias})

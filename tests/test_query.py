@@ -636,3 +636,14 @@ def test_evidence_strong_enough_to_answer_is_answered(real_engine) -> None:  # t
     assert strength >= real_engine.settings.answer.abstain_threshold and missing is None
     answer = real_engine.ask(question, history, Filters())
     assert not answer.abstained and {c.review_id for c in answer.citations} == {"emily"}
+
+
+def test_a_review_named_for_its_subject_is_named_by_it_before_a_word_for_a_document() -> None:
+    from service.conversation import resolve
+
+    named = "the dudley chronic neglect learning review - how old was the child?"
+    assert resolve(named, [], ALL).review_ids == ["dudley-chronic-neglect-briefing"]
+    assert resolve("in the dudley chronic neglect one how long was it?", [], ALL).review_ids == [BRIEF.id]
+    # The subject alone is a topic, not the review.
+    assert resolve("what do the reviews say about dudley chronic neglect?", [], ALL).review_ids == []
+    assert resolve("dudley chronic neglect cases: what went wrong?", [], ALL).review_ids == []
