@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from core.records import ReviewMeta
@@ -700,7 +700,8 @@ def review_aliases(meta: ReviewMeta, reviews: list[ReviewMeta]) -> list[str]:
     for word in re.findall(r"[a-z]+", (meta.type or "").lower()):
         if word in DOC_TYPE_WORDS and sum(1 for m in reviews if word in (m.type or "").lower()) == 1:
             names.append(word)
-    names.extend(place for place in _places(meta) if not any(place in _places(m) for m in reviews if m.id != meta.id))
+    elsewhere = {place for m in reviews if m.id != meta.id for place in _places(m)}
+    names.extend(place for place in _places(meta) if place not in elsewhere)
     names.append(_descriptive_name(meta))
     return list(dict.fromkeys(n for n in names if n))
 
@@ -712,15 +713,20 @@ def _descriptive_name(meta: ReviewMeta) -> str:
     return " ".join(words) if not meta.children and len(words) >= 2 else ""
 
 
-def _places(meta: ReviewMeta) -> list[str]:
+def _places(meta: ReviewMeta) -> tuple[str, ...]:
     """The places of a review's area: "Hartlepool and Stockton-on-Tees" -> hartlepool, stockton-on-tees, stockton."""
+    return _area_places(meta.area or "")
+
+
+@lru_cache(maxsize=4096)
+def _area_places(area: str) -> tuple[str, ...]:
     places: set[str] = set()
-    for part in re.split(r",|\band\b|&|/", (meta.area or "").lower()):
+    for part in re.split(r",|\band\b|&|/", area.lower()):
         place = part.strip()
         if len(place) >= 4:
             places.add(place)
             places.add(re.split(r"-on-|-upon-|-under-| on | upon ", place)[0].strip())
-    return sorted(p for p in places if len(p) >= 4)
+    return tuple(sorted(p for p in places if len(p) >= 4))
 
 
 def children_together(metas: list[ReviewMeta]) -> str | None:
