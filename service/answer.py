@@ -45,10 +45,8 @@ _RECOMMEND = re.compile(
     re.I,
 )
 
-ABSTAIN_MESSAGE = (
-    "The reviews in this library don't appear to answer that. The closest paragraphs are listed as "
-    "'may be related' so you can check for yourself."
-)
+_MAY_BE_RELATED = "The closest paragraphs are listed as 'may be related' so you can check for yourself."
+ABSTAIN_MESSAGE = f"The reviews in this library don't appear to answer that. {_MAY_BE_RELATED}"
 
 
 class Answerer(Protocol):
@@ -235,8 +233,7 @@ class ExtractiveAnswerer:
         if unheld:
             names = " or ".join(f"{a} ({PRACTICE_ACRONYMS[a]})" if a in PRACTICE_ACRONYMS else a for a in unheld)
             message = (
-                f"None of the reviews in this library mentions {names}, so they can't answer that. The closest "
-                "paragraphs are listed as 'may be related' so you can check for yourself."
+                f"None of the reviews in this library mentions {names}, so they can't answer that. {_MAY_BE_RELATED}"
             )
         return Answer(message, [], True, query, [self.citation(h, None) for h in hits[:3]])
 
