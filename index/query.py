@@ -149,6 +149,8 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("training", "trained", "train", "learning and development"),
     ("probation", "offender", "offenders", "on licence", "prison"),
     ("death", "died", "deaths", "child death"),
+    ("toddler", "toddlers", "young child", "young children"),
+    ("interpreter", "interpreters", "interpreting", "translator", "translators", "translate", "translation"),
     ("closed", "closure", "case closure", "closing", "shut", "shutting"),
     (
         "relatives",
@@ -187,6 +189,21 @@ IDIOMS: dict[str, str] = {
             "what we want to hear",
             "what professionals want to hear",
             "playing the game",
+            "yes to everything",
+            # "Parents who go along with everything", "seem to cooperate", "look cooperative on the surface".
+            *(f"{verb} along with" for verb in ("go", "goes", "going", "went", "gone")),
+            *(
+                f"{verb} {cooperating}"
+                for verb in (
+                    *("look", "looks", "looked", "looking", "seem", "seems", "seemed", "seeming"),
+                    *("appear", "appears", "appeared", "appearing"),
+                )
+                for cooperating in (
+                    *("cooperative", "co-operative", "compliant", "to cooperate", "to co-operate", "to comply"),
+                    *("to be cooperating", "to be co-operating", "like they're cooperating", "like theyre cooperating"),
+                    *("like they are cooperating", "like she's cooperating", "like he's cooperating"),
+                )
+            ),
         ),
         "disguised compliance",
     ),
@@ -270,7 +287,32 @@ IDIOMS: dict[str, str] = {
     # "Leaning on grandparents": the reviews warn against placing reliance on relatives.
     **dict.fromkeys(("lean on", "leaning on", "leant on", "leaned on", "leans on"), "reliance"),
     # Referred again and again: repeated referrals, "three referrals in succession".
-    **dict.fromkeys(("again and again", "over and over", "time and again", "time after time"), "repeated referrals"),
+    **dict.fromkeys(
+        (
+            *("again and again", "over and over", "time and again", "time after time"),
+            # "Just keep sending them?": referring again, and again.
+            *(f"{verb} {doing}" for verb in ("keep", "keeps", "kept") for doing in ("sending", "referring")),
+        ),
+        "repeated referrals",
+    ),
+    # Concerns "brushed off": the reviews say they were not pursued.
+    **dict.fromkeys(("brushed off", "brush off", "brushed aside", "fobbed off", "fob off"), "not pursued"),
+    # Family or neighbours who "raised the alarm": raised concerns.
+    **dict.fromkeys(
+        # Also without "the", which a follow-up's carried topic drops as a stopword.
+        (
+            f"{verb} {the}alarm"
+            for verb in ("raise", "raises", "raised", "raising", "sound", "sounded")
+            for the in ("the ", "")
+        ),
+        "raised concerns",
+    ),
+    # "Is his real dad in the picture?": involvement.
+    "in the picture": "involvement",
+    # "Sharing a bed with your baby": co-sleeping.
+    **dict.fromkeys(
+        (*(f"{verb} a bed" for verb in ("share", "shares", "shared", "sharing")), "same bed"), "co-sleeping"
+    ),
 }
 
 # Practitioners' shorthand and family words, written out as the reviews write them ("hols" -> holidays,
@@ -317,6 +359,8 @@ SHORTHAND: dict[str, str] = {
     "bloke": "man",
     "blokes": "men",
     "fella": "man",
+    "strat": "strategy",
+    "strats": "strategy meetings",
 }
 _SHORTHAND = re.compile(r"(?<![\w'’-])(" + "|".join(map(re.escape, SHORTHAND)) + r")(?=(?:['’]s)?(?![\w'’-]))", re.I)
 

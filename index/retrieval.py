@@ -45,7 +45,7 @@ from index.query import (
     write_out_shorthand,
 )
 from index.rerank import CrossEncoderReranker
-from index.spelling import Speller
+from index.spelling import PREFIXES, Speller
 from index.store import ReviewStore, StoredChunk, paragraphs_from_chunks
 
 log = logging.getLogger(__name__)
@@ -213,7 +213,8 @@ class ExpandedQuery:
 FILLER = frozenset(
     stem
     for word in """got get gets getting everything anything something stuff thing things yes yeah lot lots bit like
-    really actually basically literally though tho ok okay please pls thanks kind sort side""".split()
+    really actually basically literally though tho ok okay please pls thanks kind sort side anybody anyone somebody
+    ever till""".split()
     for stem in tokenize(word)
 )
 
@@ -225,6 +226,13 @@ def _doubled(stem: str) -> tuple[str, ...]:
     if len(stem) > 2 and stem[-1] not in "aeiouywsx" and stem[-2] in "aeiou":
         return (stem, stem + stem[-1])
     return (stem,)
+
+
+def _spellings(stem: str) -> tuple[str, ...]:
+    """The stem's spellings (``_doubled``), and those of the word it is formed from by a prefix: "resubmitt" is
+    known where the library says "submitting"."""
+    bases = [stem[len(p) :] for p in PREFIXES if stem.startswith(p) and len(stem) - len(p) >= 4]
+    return tuple(s for base in (stem, *bases) for s in _doubled(base))
 
 
 class Retriever:
@@ -629,7 +637,7 @@ class Retriever:
         known = sum(
             1
             for t in terms
-            if t in phrased or any(self.keyword.knows(x) for s in _doubled(t) for x in synonym_stems(s))
+            if t in phrased or any(self.keyword.knows(x) for s in _spellings(t) for x in synonym_stems(s))
         )
         return known / len(terms)
 

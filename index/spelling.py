@@ -3,9 +3,10 @@
 Practitioners type fast: "helth visitor", "neglact", "domestc abuse". A misspelt word matches nothing in
 the keyword index and pulls the query's embedding off course. Each query word that is neither in the
 library nor a word the embedding model knows whole is replaced by the library word one edit away (two for
-long words), the most frequent one if several are. Words the library doesn't use but English does
-("mileage" is not in the reviews, but is not corrected either when no library word is that close) are left
-alone, so questions about something the reviews don't cover still look like it and are abstained on.
+long words) that starts with the same letter, the most frequent one if several are. Words the library
+doesn't use but English does ("mileage" is not in the reviews, but is not corrected either when no library
+word is that close), and words formed from a library word ("prosecuting" from "prosecuted"), are left alone,
+so questions about something the reviews don't cover still look like it and are abstained on.
 
 Candidates are found with a symmetric delete index (as SymSpell does): every library word is stored under
 itself and its one-letter deletions (two-letter ones too for long words), so a query word meets the words
@@ -22,6 +23,7 @@ _WORD = re.compile(r"[A-Za-z]+")
 MIN_LENGTH = 5  # shorter words have too many neighbours one edit away ("form"/"from", "care"/"core")
 LONG_WORD = 9  # from this length two edits are allowed
 _SUFFIXES = ("s", "es", "ed", "ing")
+PREFIXES = ("re", "un", "non", "pre", "mis", "over", "under", "co")  # on words formed from others
 _MEMO_SIZE = 10_000  # corrections remembered between queries
 
 
@@ -89,14 +91,30 @@ class Speller:
         return best.capitalize() if word[0].isupper() else best
 
     def _knows(self, low: str) -> bool:
-        """A known word, or a known word with an inflection ("drags": drag; "diagnoses": diagnose)."""
-        if low in self.known:
+        """A known word, or one formed from a known word: an inflection ("drags": drag; "diagnoses": diagnose),
+        another inflection of a known word's stem ("prosecuting": prosecuted), the base of a known inflection
+        ("criticise": criticised), an adverb or noun made from it ("medically", "prematurity") or a prefix
+        on it ("resubmitting", "reassessment"). These are English words, not typos, and "correcting" one
+        changes what the question asks ("prosecuting" is not "protecting")."""
+        known, library = self.known, self.frequency
+        if low in known or any(low + ending in library for ending in ("s", "d", "ed")):
             return True
         for suffix in _SUFFIXES:
             stem = low[: -len(suffix)]
-            if low.endswith(suffix) and len(stem) >= 3 and (stem in self.known or stem + "e" in self.known):
+            if low.endswith(suffix) and len(stem) >= 3 and (stem in known or stem + "e" in known):
                 return True
-        return False
+            if suffix in ("ed", "ing") and low.endswith(suffix) and len(stem) >= 4:
+                if any(stem + ending in library for ending in ("ed", "ing", "es", "ion", "ions")):
+                    return True
+        # The derived forms from library words only, and long ones: "Emilly" is not "Emil" + "ly".
+        if len(low) >= 8 and (
+            low.endswith("ly") and low[:-2] in library or low.endswith("ity") and low[:-3] + "e" in library
+        ):
+            return True
+        return any(
+            low.startswith(prefix) and len(low) - len(prefix) >= MIN_LENGTH and low[len(prefix) :] in library
+            for prefix in PREFIXES
+        )
 
     def _best(self, low: str) -> str:
         limit = 2 if len(low) >= LONG_WORD else 1
@@ -104,7 +122,9 @@ class Speller:
         if limit == 2:
             probes |= {d2 for d in _deletes(low) for d2 in _deletes(d)}
         candidates = {w for key in probes for w in self._index.get(key, ())}
-        scored = [(edit_distance(low, w), -self.frequency[w], w) for w in candidates]
+        # A typo seldom changes a word's first letter, and a real word that differs there from a library word
+        # is another word ("gestation" is not "cessation").
+        scored = [(edit_distance(low, w), -self.frequency[w], w) for w in candidates if w[0] == low[0]]
         scored = [s for s in scored if s[0] <= limit]
         return min(scored)[2] if scored else low
 

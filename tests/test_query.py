@@ -454,6 +454,21 @@ def test_an_idiom_brings_in_the_reviews_words_one_way_only() -> None:
     assert "seen" in g.expand("did anyone from CME actually clap eyes on the child?")
     assert "reliance" in g.expand("leaning on grandparents to keep kids safe")
     assert "relatives" in g.expand("leaning on grandparents to keep kids safe")  # a synonym group
+    for cooperating in (
+        "parents who look like they're going along with everything",
+        "parents who seem to cooperate but nothing changes",
+        "parents who look cooperative on the surface",
+        "mum says yes to everything",
+    ):
+        assert "disguised compliance" in g.expand(cooperating), cooperating
+    assert "disguised compliance" not in g.expand("parents who cooperate with the social worker")
+    assert "repeated referrals" in g.expand("just keep sending them in?")
+    assert "not pursued" in g.expand("were those calls brushed off?")
+    assert "raised concerns" in g.expand("did the neighbours raise the alarm?")
+    assert "raised concerns" in g.expand("toddler death neighbours ever raise alarm")  # a carried topic's words
+    assert "involvement" in g.expand("is his real dad in the picture at all?")
+    assert "co-sleeping" in g.expand("advice about sharing a bed with your baby")
+    assert "interpreter" in g.expand("did he need someone to translate for him?")  # a synonym group
     # The reviews' words do not bring in the idiom: BM25 would only search for "loop" and "dark".
     assert not {"in the loop", "left in the dark"} & set(g.expand("information sharing between agencies"))
     assert {"slipp", "net"} <= phrase_words("kids slipping through the net")

@@ -45,6 +45,31 @@ def test_real_words_and_short_words_are_left_alone(speller: Speller) -> None:
     assert speller.correct("fath") == "fath"  # too short to correct safely
 
 
+def test_words_formed_from_library_words_are_left_alone() -> None:
+    speller = Speller.build(["They may have been prosecuted; the case was criticised on submitting it."])
+    # Another inflection of a library word's stem, the base of one, a prefix on one: English, not typos.
+    assert speller.correct("prosecuting") == "prosecuting"  # not "protecting", which changes the question
+    assert speller.correct("criticise resubmitting") == "criticise resubmitting"
+    assert speller.correct("prosecuited") == "prosecuted"  # a typo is still corrected
+
+
+def test_a_word_formed_from_a_library_word_is_one_the_library_knows(real_engine) -> None:  # type: ignore[no-untyped-def]
+    from index.keyword import tokenize
+
+    r = real_engine.retriever
+    # The briefing says "submitting": a question about resubmitting is not about something the reviews lack.
+    assert r.correct("keeps resubmitting") == "keeps resubmitting"
+    assert r.known_share(tokenize("resubmitting")) == r.known_share(tokenize("submitting")) == 1.0
+    assert r.known_share(tokenize("did anybody ever")) == 1.0  # filler, as "anything" is
+    assert r.known_share(tokenize("fingerprinting")) == 0.0
+
+
+def test_a_correction_keeps_the_first_letter() -> None:
+    speller = Speller.build(["A cessation of contact was noted."])
+    assert speller.correct("weeks gestation") == "weeks gestation"  # another word, not a misspelt "cessation"
+    assert speller.correct("cesation") == "cessation"
+
+
 def test_a_misspelt_question_gets_the_same_answer(real_engine) -> None:  # type: ignore[no-untyped-def]
     clean = real_engine.ask("What did the reviews say about the health visitor and neglect?", [], Filters())
     typed = real_engine.ask("What did the reveiws say about the helth visitor and neglact?", [], Filters())
