@@ -290,8 +290,14 @@ IDIOMS: dict[str, str] = {
     **dict.fromkeys(
         (
             *("again and again", "over and over", "time and again", "time after time"),
-            # "Just keep sending them?": referring again, and again.
-            *(f"{verb} {doing}" for verb in ("keep", "keeps", "kept") for doing in ("sending", "referring")),
+            # "Just keep sending them?", "should I send another?": referring again, and again.
+            *(
+                f"{verb} {doing}"
+                for verb in ("keep", "keeps", "kept", "keep on")
+                for doing in ("sending", "referring", "submitting", "resubmitting")
+            ),
+            *(f"{verb} another" for verb in ("send", "sending", "sent", "submit", "submitting", "make")),
+            "another referral",
         ),
         "repeated referrals",
     ),

@@ -84,7 +84,8 @@ _OCCASION_KIND = (
 _FRAMING = [
     re.compile(p, re.I)
     for p in (
-        r"\b(?:what|anything)\b[^?]{0,40}?\b(?:reviews?|briefing|reports?|library)\b\s+"
+        # Not across a topic: "what about chronologies - does the briefing say anything on that?" keeps it.
+        r"\b(?:what|anything)\b(?:(?!\s[-–—]\s|\babout\b)[^?;:]){0,40}?\b(?:reviews?|briefing|reports?|library)\b\s+"
         r"(?:say|said|says|find|found|tell us|have to say|learn(?:ed|t)?|show)\b(?:\s+about)?",
         r"\b(?:across|in|from|going by)\s+(?:all\s+)?(?:the|these|those)\s+(?:reviews?|cases|reports)\b",
         r"\bwhat (?:is|was) the learning (?:about|on|for)\b",

@@ -463,6 +463,8 @@ def test_an_idiom_brings_in_the_reviews_words_one_way_only() -> None:
         assert "disguised compliance" in g.expand(cooperating), cooperating
     assert "disguised compliance" not in g.expand("parents who cooperate with the social worker")
     assert "repeated referrals" in g.expand("just keep sending them in?")
+    assert "repeated referrals" in g.expand("I've sent one in and I'm still worried. Should I just send another?")
+    assert "repeated referrals" in g.expand("if nothing happens, do we keep resubmitting?")
     assert "not pursued" in g.expand("were those calls brushed off?")
     assert "raised concerns" in g.expand("did the neighbours raise the alarm?")
     assert "raised concerns" in g.expand("toddler death neighbours ever raise alarm")  # a carried topic's words
@@ -595,6 +597,16 @@ def test_a_trainers_occasion_is_framing_not_topic() -> None:
     assert "think dad" in strip_framing("Putting together a 'think dad' training session. What about fathers?")
     assert "CP chairs" not in strip_framing("Disguised compliance - key learning? Want it for a CP chairs' session.")
     assert strip_framing("running a bath") == "running a bath"  # no occasion, nothing framed
+
+
+def test_framing_is_not_stripped_across_a_topic() -> None:
+    from index.retrieval import strip_framing
+
+    assert strip_framing("What do the reviews say about GPs?") == "GPs"
+    assert strip_framing("what, if anything, did the reviews say about dads?") == "dads"
+    # The topic named before the framing stays in the query that runs.
+    assert "chronologies" in strip_framing("what about chronologies - does the neglect briefing say anything on that?")
+    assert "chronologies" in strip_framing("what about chronologies; does the briefing say anything?")
 
 
 def test_a_place_only_one_review_is_from_names_it() -> None:
