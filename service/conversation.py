@@ -151,12 +151,53 @@ _ANYTHING_ABOUT = re.compile(
 _POINTS_BACK = re.compile(r"\b(it|its|that|this|these|those|the same)\b", re.I)
 
 
+# Words that only look like pointing back: "that" joining a clause ("discovered that the child wasn't in
+# school"), and "these reviews", which are the library's.
+_NOT_POINTING = re.compile(
+    r"\b(?P<before>[\w'’]+\s+)that(?=\s+(?:the|a|an|he|she|they|it|there|his|her|their|no|any|some|all|we|you|i|"
+    r"mum|dad|mother|father|parents?|child|children|professionals?|agencies|staff|social workers?|nobody|no-one|"
+    r"someone)\b)|\b(?:these|those)(?=\s+(?:reviews|cases|reports|five reviews)\b)",
+    re.I,
+)
+# ...but not "was that the right call?", "about that the first time": there "that" is the thing pointed at.
+_THAT_POINTS_AFTER = frozenset(
+    "was is were be been being did does do about of with on in for to after before from how why when what all and "
+    "but so like by at".split()
+)
+
+
+def _pointing_words_only(text: str) -> str:
+    """The text without words that only look like pointing back (``_NOT_POINTING``)."""
+
+    def drop(m: re.Match[str]) -> str:
+        before = m.group("before")
+        if before is None:
+            return " "
+        return m.group(0) if before.strip().lower() in _THAT_POINTS_AFTER else before
+
+    return _NOT_POINTING.sub(drop, text)
+
+
+# A new subject, said so: "Changing tack: ...", "On a different note, ...", "Different question - ...".
+_NEW_SUBJECT = re.compile(
+    r"^\s*(?:changing tack|change of (?:subject|topic)|on (?:a )?(?:different|another|separate|unrelated) "
+    r"(?:note|topic|subject)|(?:a |one )?(?:different|new|separate|unrelated) (?:question|topic|subject)|"
+    r"moving on|switching (?:topics?|subjects?)|something (?:else|different)(?: entirely)?)\b[\s,.:;!\-–—]*",
+    re.I,
+)
+
+
 def is_followup(question: str, names_review: bool = False, unnamed: str | None = None) -> bool:
     """Whether the question leans on the conversation. One that names its own review and points back at
     nothing ("When was the Child O review published?") is complete, however short or wh-started; so is one
     that names its review and asks a whole question of it, with a "they" of its own ("does the Dudley
-    briefing say anything about parents who look like they're going along with things?"). ``unnamed`` is
-    the question without the review's names."""
+    briefing say anything about parents who look like they're going along with things?"). One that says it
+    changes the subject ("Changing tack: ...") is complete too. ``unnamed`` is the question without the
+    review's names."""
+    if _NEW_SUBJECT.match(question) and len(_content_words(_NEW_SUBJECT.sub("", question))) >= 3:
+        return False
+    question = _pointing_words_only(question)
+    unnamed = _pointing_words_only(unnamed) if unnamed else None
     if names_review and not _CONTINUES.search(question):
         if not _PRONOUN.search(question):
             return False

@@ -248,6 +248,25 @@ def test_a_question_naming_its_own_review_carries_no_topic() -> None:
         assert r.is_followup and r.review_ids == ["child-o"] and "praise" in r.query, question
 
 
+def test_a_question_that_changes_the_subject_or_only_seems_to_point_back_carries_no_topic() -> None:
+    from service.conversation import resolve
+
+    history = exchange(
+        "In the Child Y review, who first took Child Y to the school?",
+        "Child Y's father, with the family support worker.",
+    )
+    # Said to change the subject: complete, whatever words it shares with a pointing-back question.
+    r = resolve("Changing tack: what do these reviews say about GPs sharing information?", history, ALL)
+    assert not r.is_followup and "school" not in r.query and not r.review_ids
+    r = resolve("On a different note, how did the health visitor try to see the child?", history, ALL)
+    assert not r.is_followup and r.review_ids == ["child-y"] and "father" not in r.query
+    # "that" joining a clause and "these reviews" point at nothing in the conversation.
+    r = resolve("Which service actually discovered that the child wasn't in school at all?", history, ALL)
+    assert not r.is_followup and r.review_ids == ["child-y"]
+    # ...but "was that the right call?" does.
+    assert resolve("Was that the right call according to the reviewer?", history, ALL).is_followup
+
+
 def test_only_the_latest_history_turns_count(real_engine) -> None:  # type: ignore[no-untyped-def]
     from index.retrieval import Filters
 
