@@ -181,7 +181,8 @@ def _pointing_words_only(text: str) -> str:
 # A new subject, said so: "Changing tack: ...", "On a different note, ...", "Different question - ...".
 _NEW_SUBJECT = re.compile(
     r"^\s*(?:changing tack|change of (?:subject|topic)|on (?:a )?(?:different|another|separate|unrelated) "
-    r"(?:note|topic|subject)|(?:a |one )?(?:different|new|separate|unrelated) (?:question|topic|subject)|"
+    r"(?:note|topic|subject)|(?:completely |totally )?(?:a |one )?(?:different|new|separate|unrelated) "
+    r"(?:question|topic|subject|case|review)(?: now)?|"
     r"moving on|switching (?:topics?|subjects?)|something (?:else|different)(?: entirely)?)\b[\s,.:;!\-–—]*",
     re.I,
 )
@@ -234,7 +235,9 @@ def resolve(question: str, history: list[dict[str, str]], reviews: list[ReviewMe
     if not is_followup(question, names_review=bool(explicit), unnamed=unnamed):
         # A question complete in itself still stays with the review the conversation is about, unless it
         # names its own or asks across the library.
-        if not explicit:
+        new_subject = _NEW_SUBJECT.match(question)
+        other_case = bool(new_subject and re.search(r"\b(?:case|review)\b", new_subject.group(0), re.I))
+        if not explicit and not other_case:  # "A different case now: ..." leaves the review in focus too
             last = _last_named(users, reviews)
             if not spans_reviews(question, in_focus=bool(last)):
                 explicit = last

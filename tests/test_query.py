@@ -258,6 +258,10 @@ def test_a_question_that_changes_the_subject_or_only_seems_to_point_back_carries
     # Said to change the subject: complete, whatever words it shares with a pointing-back question.
     r = resolve("Changing tack: what do these reviews say about GPs sharing information?", history, ALL)
     assert not r.is_followup and "school" not in r.query and not r.review_ids
+    r = resolve("Completely different case now: what did the ambulance service know in Child O?", history, ALL)
+    assert not r.is_followup and r.review_ids == ["child-o"] and "school" not in r.query
+    r = resolve("A different case now: what did the ambulance service know about the partner?", history, ALL)
+    assert not r.is_followup and not r.review_ids  # not Child Y's any more
     r = resolve("On a different note, how did the health visitor try to see the child?", history, ALL)
     assert not r.is_followup and r.review_ids == ["child-y"] and "father" not in r.query
     # "that" joining a clause and "these reviews" point at nothing in the conversation.
