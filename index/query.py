@@ -150,6 +150,7 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("probation", "offender", "offenders", "on licence", "prison"),
     ("death", "died", "deaths", "child death"),
     ("toddler", "toddlers", "young child", "young children"),
+    ("red book", "parent-held record", "parent held record", "personal child health record", "pchr"),
     ("interpreter", "interpreters", "interpreting", "translator", "translators", "translate", "translation"),
     ("closed", "closure", "case closure", "closing", "shut", "shutting"),
     (

@@ -494,6 +494,7 @@ def test_an_idiom_brings_in_the_reviews_words_one_way_only() -> None:
     assert "involvement" in g.expand("is his real dad in the picture at all?")
     assert "co-sleeping" in g.expand("advice about sharing a bed with your baby")
     assert "interpreter" in g.expand("did he need someone to translate for him?")  # a synonym group
+    assert "red book" in g.expand("has anything changed in the parent-held record?")
     # The reviews' words do not bring in the idiom: BM25 would only search for "loop" and "dark".
     assert not {"in the loop", "left in the dark"} & set(g.expand("information sharing between agencies"))
     assert {"slipp", "net"} <= phrase_words("kids slipping through the net")
