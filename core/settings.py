@@ -144,7 +144,7 @@ class AnswerSettings(BaseModel):
         "(see evals/README.md).",
     )
     unheld_penalty: float = Field(
-        0.3,
+        0.5,
         ge=0,
         description="Taken off the evidence score of a question naming something no review mentions in any "
         "form: one of the field's acronyms ('LADO', 'FGM') or named topics ('private fostering'); what it asks "

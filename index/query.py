@@ -453,9 +453,9 @@ PRACTICE_ACRONYMS: dict[str, str] = {
     "YP": "young person",
 }
 # The field's named topics (Working Together 2023, Keeping Children Safe in Education's specific safeguarding
-# issues), as a practitioner writes them. A question about one the library holds nowhere ("private fostering",
-# "county lines") asks about something no review discusses, whatever its everyday words; one it does hold
-# ("neglect", "domestic abuse") is no signal.
+# issues, the orders of the Children Act 1989 and Family Law Act 1996), as a practitioner writes them. A
+# question about one the library holds nowhere ("private fostering", "county lines") asks about something no
+# review discusses, whatever its everyday words; one it does hold ("neglect", "domestic abuse") is no signal.
 TOPICS: tuple[str, ...] = (
     "adoption",
     "allegations against staff",
@@ -463,6 +463,7 @@ TOPICS: tuple[str, ...] = (
     "bullying",
     "bullied",
     "care leaver",
+    "child arrangements order",
     "child criminal exploitation",
     "child on child abuse",
     "concealed pregnancy",
@@ -474,6 +475,8 @@ TOPICS: tuple[str, ...] = (
     "disclosure and barring",
     "eating disorder",
     "education health and care plan",
+    "education supervision order",
+    "emergency protection order",
     "elective home education",
     "extremism",
     "extremist",
@@ -486,19 +489,25 @@ TOPICS: tuple[str, ...] = (
     "honour based abuse",
     "human trafficking",
     "induced illness",
+    "interim care order",
     "kinship care",
     "modern slavery",
     "national minimum standards",
     "national referral mechanism",
+    "non-molestation order",
     "online abuse",
+    "parenting order",
     "peer on peer abuse",
+    "placement order",
     "private fostering",
+    "prohibited steps order",
     "radicalisation",
     "restraint",
     "restraining",
     "return home interview",
     "safer recruitment",
     "secure accommodation",
+    "section 20",
     "self harm",
     "sexting",
     "special guardianship",
@@ -526,7 +535,9 @@ _ROLES = (
 # The introduction runs to the end of its clause ("As a youth worker dealing with gangs, ...") or to the question
 # it introduces ("As a school nurse what are my duties...?").
 _SELF_INTRODUCTION = re.compile(
-    r"\b(?:(?:I'?m|I am|as|we'?re|we are)\s+(?:a|an|the|one of the)|I work (?:as|in|with|for))\s+"
+    # "As a DSL, ...", "speaking as a parent": not "set out as the legal test", "such as a GP".
+    r"\b(?:(?:I'?m|I am|we'?re|we are)\s+(?:a|an|the|one of the)|I work (?:as|in|with|for)|"
+    r"(?:(?<![\w'’] )|(?<=speaking )|(?<=asking )|(?<=writing )|(?<=talking ))as\s+(?:a|an|the|one of the))\s+"
     r"(?!(?:result|whole|consequence|matter|way|means)\b)"
     r"[^,.;:!?\n–—]*?(?=\s+-\s+|[,.;:!?\n–—]|$|\s+(?:what|how|when|where|why|which|who|whose|do|does|did|is|are|"
     r"was|were|can|could|should|would|will|has|have|had)\b)"

@@ -561,6 +561,11 @@ def test_topics_are_found_in_any_form_but_not_in_who_asks() -> None:
     assert find_topics("As a youth worker dealing with gangs, what about schools?") == []
     assert find_topics("what happened as a result of the gang's threats?") == ["gang"]
     assert find_topics("concealed/denied pregnancy or late booking") == ["denied pregnancy"]
+    # The orders of the Children Act, named mid-sentence after an "as the" that introduces no one.
+    assert find_topics("What do the reviews set out as the legal test for an Emergency Protection Order?") == [
+        "emergency protection order"
+    ]
+    assert find_topics("Speaking as a parent: what about a child arrangements order?") == ["child arrangements order"]
 
 
 def test_an_acronym_for_what_no_review_mentions_is_unheld(real_engine) -> None:  # type: ignore[no-untyped-def]
@@ -661,6 +666,8 @@ def test_a_role_heading_the_question_is_who_asks() -> None:
     assert find_acronyms("IDVA - schools never know a pupil's mum has been to MARAC. Did the review say?") == ["MARAC"]
     assert "officer" not in strip_self_introduction("L&D officer. The Dudley review compares itself with which SCR?")
     assert "school nurse" in strip_self_introduction("the school nurse, was she told?")  # a subject put first
+    assert "GP" in strip_self_introduction("agencies such as a GP or school")  # "as a" mid-sentence is no introduction
+    assert "foster carer" not in strip_self_introduction("I'm asking as a foster carer: what about contact?")
     assert strip_self_introduction("Child Y - how long before the child started?").startswith("Child Y")
 
 
