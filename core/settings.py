@@ -182,6 +182,13 @@ class AnswerSettings(BaseModel):
         description='Taken off a candidate sentence that is itself a question (a term of reference, "How do core '
         'group members...?"): it asks rather than tells, so it seldom answers (dev split, evals/DECISIONS.md).',
     )
+    off_topic_penalty: float = Field(
+        0.15,
+        ge=0,
+        description="Taken off a candidate sentence for a recommendation question that shares none of the "
+        "question's topic words ('the following additional recommendations are made'): it says that something "
+        "was recommended, not what about (dev split, evals/DECISIONS.md).",
+    )
     max_theme_reviews: int = Field(6, ge=1, description="Reviews quoted for a thematic question.")
     theme_sentences: int = Field(
         3, ge=1, description="At most this many sentences quoted from each review in a thematic answer..."

@@ -45,6 +45,11 @@ _RECOMMEND = re.compile(
     re.I,
 )
 
+# The words that ask for recommendations, not what about: "what did they recommend about fathers?" -> fathers.
+_ASKING_FOR_ACTIONS = frozenset(
+    tokenize("recommend recommendations actions what should change learning point review reviews report want done")
+)
+
 _MAY_BE_RELATED = "The closest paragraphs are listed as 'may be related' so you can check for yourself."
 ABSTAIN_MESSAGE = f"The reviews in this library don't appear to answer that. {_MAY_BE_RELATED}"
 
@@ -279,6 +284,9 @@ class ExtractiveAnswerer:
         late_weight = self.settings.answer.sentence_late_weight
         type_boost = self.settings.answer.type_boost
         asks = self.settings.answer.question_penalty
+        # A recommendation is asked about a topic: one that names none of its words doesn't answer.
+        topic = words - _ASKING_FOR_ACTIONS if kind == "recommendation" else set()
+        off_topic = self.settings.answer.off_topic_penalty if topic else 0.0
         for rank, hit in enumerate(hits):
             # A sentence inherits how well its paragraph matches the question: pooled, word by word, and by rank.
             para_prior = evidence_score(hit) + late_weight * hit.late - 0.01 * rank
@@ -287,10 +295,13 @@ class ExtractiveAnswerer:
             for sentence, sim in self.retriever.sentence_scores(qvec, hit.paragraph.review_id, label):
                 if len(sentence) < 25:
                     continue
-                overlap = len(words & set(tokenize(sentence))) / (len(words) or 1)
+                stems = set(tokenize(sentence))
+                overlap = len(words & stems) / (len(words) or 1)
                 score = 0.5 * sim + 0.3 * para_prior + 0.2 * min(1.0, overlap * 2)
                 if kind == "recommendation":
                     score += 0.15 if is_rec else -0.05
+                    if off_topic and not topic & stems:
+                        score -= off_topic
                 if wanted and wanted.holds(sentence, question):
                     score += type_boost
                 if asks and _QUESTION_END.search(sentence):

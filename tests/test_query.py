@@ -358,6 +358,23 @@ def test_a_followup_counts_its_own_words(real_engine, real_settings) -> None:  #
     assert not any("police did not visit" in text for text in top3(0.0))
 
 
+def test_recommendations_about_a_topic_come_before_ones_that_name_none(real_engine, real_settings) -> None:  # type: ignore[no-untyped-def]
+    from service.answer import ExtractiveAnswerer
+
+    history = exchange("what did the reviews say about fathers?", "Found this theme in 3 of the library's reviews.")
+    question, query, filters = real_engine.prepare("what did they recommend about that?", history, Filters())
+
+    def first_quote(penalty: float) -> str:
+        settings = real_settings.model_copy(deep=True)
+        settings.answer.off_topic_penalty = penalty
+        answer = ExtractiveAnswerer(real_engine.retriever, settings).answer(question, query, filters)
+        return answer.citations[0].quote or ""
+
+    # "...the following additional recommendations are made" says that something was recommended, not what.
+    assert "fathers" in first_quote(0.15)
+    assert "fathers" not in first_quote(0.0)
+
+
 def test_a_followups_answer_quotes_what_it_asks(real_engine, real_settings) -> None:  # type: ignore[no-untyped-def]
     from service.answer import ExtractiveAnswerer
     from service.conversation import resolve
