@@ -165,6 +165,8 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ),
 )
 
+_GO = ("go", "goes", "going", "went", "gone")  # the forms of "go" in the idioms below
+
 # Everyday idiom for what the reviews say in their own words. One way only: the idiom brings in the reviews'
 # terms (and their synonym group); a question in the reviews' terms does not bring in the idiom.
 IDIOMS: dict[str, str] = {
@@ -192,7 +194,7 @@ IDIOMS: dict[str, str] = {
             "playing the game",
             "yes to everything",
             # "Parents who go along with everything", "seem to cooperate", "look cooperative on the surface".
-            *(f"{verb} along with" for verb in ("go", "goes", "going", "went", "gone")),
+            *(f"{verb} along with" for verb in _GO),
             *(
                 f"{verb} {cooperating}"
                 for verb in (
@@ -272,8 +274,8 @@ IDIOMS: dict[str, str] = {
             "visits together",
             "visited together",
             "visiting together",
-            *(f"{verb} out together" for verb in ("go", "goes", "went", "going", "gone")),
-            *(f"{verb} out on a visit together" for verb in ("go", "goes", "went", "going", "gone")),
+            *(f"{verb} out together" for verb in _GO),
+            *(f"{verb} out on a visit together" for verb in _GO),
         ),
         "joint visit",
     ),

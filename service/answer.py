@@ -19,7 +19,7 @@ import numpy as np
 from core.records import Answer, Citation, ReviewMeta, label_display
 from core.settings import Settings
 from index.keyword import tokenize
-from index.query import PRACTICE_ACRONYMS, expansion_words
+from index.query import PRACTICE_ACRONYMS, SYNONYM_GROUPS, expansion_words
 from index.retrieval import ExpandedQuery, Filters, Hit, Retriever, is_recommendation
 from service.answer_types import AnswerType, expected_type
 
@@ -46,8 +46,9 @@ _RECOMMEND = re.compile(
 )
 
 # The words that ask for recommendations, not what about: "what did they recommend about fathers?" -> fathers.
+# The recommendation synonym group's words, which every such question's expansion brings in, and the asking.
 _ASKING_FOR_ACTIONS = frozenset(
-    tokenize("recommend recommendations actions what should change learning point review reviews report want done")
+    tokenize(" ".join(next(g for g in SYNONYM_GROUPS if "recommend" in g)) + " what review reviews report want done")
 )
 
 _MAY_BE_RELATED = "The closest paragraphs are listed as 'may be related' so you can check for yourself."
