@@ -153,6 +153,8 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("red book", "parent-held record", "parent held record", "personal child health record", "pchr"),
     ("interpreter", "interpreters", "interpreting", "translator", "translators", "translate", "translation"),
     ("closed", "closure", "case closure", "closing", "shut", "shutting"),
+    # "Who noticed she wasn't in school?": the reviews say who identified it.
+    ("identified", "noticed", "discovered", "spotted", "realised", "realized"),
     (
         "relatives",
         "close relatives",
@@ -318,6 +320,25 @@ IDIOMS: dict[str, str] = {
     ),
     # "Is his real dad in the picture?": involvement.
     "in the picture": "involvement",
+    # Parents "playing ball": cooperating, or seeming to ("look like they're playing ball" is disguised compliance).
+    **dict.fromkeys(("play ball", "plays ball", "played ball", "playing ball"), "cooperation"),
+    # "Did anyone push it up the chain?": escalation.
+    **dict.fromkeys(
+        (
+            *("up the chain", "up the line", "up the ladder", "higher up", "further up"),
+            *(f"over {whose} head" for whose in ("her", "his", "their", "my")),
+            *(f"over {whose} heads" for whose in ("their", "our")),
+        ),
+        "escalation",
+    ),
+    # Agencies that don't "turn up" or "send apologies": attendance at meetings.
+    **dict.fromkeys(
+        (
+            *(f"{verb} up" for verb in ("turn", "turns", "turned", "turning", "show", "shows", "showed", "showing")),
+            *(f"{verb} apologies" for verb in ("send", "sends", "sent", "sending", "gave", "give", "giving")),
+        ),
+        "attend",
+    ),
     # "Sharing a bed with your baby": co-sleeping.
     **dict.fromkeys(
         (*(f"{verb} a bed" for verb in ("share", "shares", "shared", "sharing")), "same bed"), "co-sleeping"
@@ -370,6 +391,8 @@ SHORTHAND: dict[str, str] = {
     "fella": "man",
     "strat": "strategy",
     "strats": "strategy meetings",
+    "conf": "conference",
+    "confs": "conferences",
 }
 _SHORTHAND = re.compile(r"(?<![\w'’-])(" + "|".join(map(re.escape, SHORTHAND)) + r")(?=(?:['’]s)?(?![\w'’-]))", re.I)
 
@@ -531,7 +554,7 @@ _ROLES = (
     r"officers?|workers?|nurses?|visitors?|managers?|leads?|leaders?|teachers?|head|headteacher|sergeant|sgt|"
     r"practitioners?|clinicians?|students?|carers?|midwife|midwives|paediatrician|chair|reviewer|trainer|adviser|"
     r"advisor|councillor|consultant|therapist|co-?ordinator|investigator|detective|dsl|idva|isva|iro|senco|hv|sw|"
-    r"nqsw|gp"
+    r"nqsw|gp|ewo|pcso|fsw|cpn|ddsl|bm"
 ).split("|")
 # "I'm a DSL at...", "as an IDVA", "MASH sergeant here": who asks, not what is asked about.
 # The introduction runs to the end of its clause ("As a youth worker dealing with gangs, ...") or to the question

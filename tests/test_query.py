@@ -512,6 +512,10 @@ def test_an_idiom_brings_in_the_reviews_words_one_way_only() -> None:
     assert "co-sleeping" in g.expand("advice about sharing a bed with your baby")
     assert "interpreter" in g.expand("did he need someone to translate for him?")  # a synonym group
     assert "red book" in g.expand("has anything changed in the parent-held record?")
+    assert "cooperation" in g.expand("parents who seem to be playing ball but aren't really")
+    assert "escalation" in g.expand("did anyone push it up the chain?")
+    assert "attend" in g.expand("agencies not turning up to core groups, everyone sends apologies")
+    assert "identified" in g.expand("who noticed she wasn't in school?")  # a synonym group
     # The reviews' words do not bring in the idiom: BM25 would only search for "loop" and "dark".
     assert not {"in the loop", "left in the dark"} & set(g.expand("information sharing between agencies"))
     assert {"slipp", "net"} <= phrase_words("kids slipping through the net")
@@ -686,6 +690,16 @@ def test_a_role_heading_the_question_is_who_asks() -> None:
     assert "GP" in strip_self_introduction("agencies such as a GP or school")  # "as a" mid-sentence is no introduction
     assert "foster carer" not in strip_self_introduction("I'm asking as a foster carer: what about contact?")
     assert strip_self_introduction("Child Y - how long before the child started?").startswith("Child Y")
+    assert find_acronyms("EWO - what do the reviews say about attendance and neglect?") == []
+    assert "LSCP" not in find_acronyms("lscp bm. in emily what was the response on families moving address?")
+
+
+def test_same_at_the_start_leans_on_the_last_turn() -> None:
+    from service.conversation import resolve
+
+    history = exchange("in the P and H review did GPs and HVs talk to each other?", "Not really...")
+    r = resolve("same problem in child y?", history, [PH, Y, CHILD_O])
+    assert r.is_followup and r.review_ids == ["child-y"] and "GPs" in r.query
 
 
 def test_a_followup_carries_neither_the_askers_introduction_nor_loses_an_elliptical_turns_topic() -> None:
