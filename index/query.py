@@ -628,6 +628,7 @@ SAME_NOUN: tuple[tuple[str, ...], ...] = (
     ("man", "men"),
     ("woman", "women"),
     ("person", "people"),
+    ("policy", "policies", "rule", "rules", "procedure", "procedures"),
 )
 
 

@@ -18,6 +18,11 @@ seldom give are typed too: what a court decided, an inspection grade, a parent's
 medicine or dose, whether the child recovered, a school's name. A question asking for one is answered only
 where a review gives it.
 
+"Did NICE ever change its guidance?", "has that pilot been evaluated?", "what are they rated now?" ask what
+happened after the review was written. Only a sentence telling of a later change ("the policy has since
+changed", "schools now have arrangements") about what was asked after answers; "In December 2014 NICE updated
+its guidance", written of the time before the review, does not.
+
 Questions without such a wh-phrase (most of them) have no expected type and are not affected.
 """
 
@@ -68,6 +73,33 @@ def counted(question: str) -> list[str]:
             break
         words.extend(tokenize(w))
     return [] if all(w in _GENERIC for w in words) else words
+
+
+# "Did NICE ever change...", "has that pilot been evaluated", "what are they rated now": what happened since.
+_CHANGED = (
+    r"(?:chang\w*|respond\w*|repl(?:y|ied)|act(?:ed)? on|implement\w*|approv\w*|evaluat\w*|updat\w*|"
+    r"commission\w*|go(?:ne)? live|introduc\w*|adopt\w*|deliver\w*|brought in|put into practice|sorted|fix\w*|"
+    r"improv\w*|re-?grad\w*|re-?inspect\w*)"
+)
+_SINCE = r"(?:ever|actually|since|yet|in the end|eventually|subsequently|afterwards|by now|now)"
+_AUX = r"(?:did|has|have|had|was|were|is|are)"
+# Who or what the question asks about: the words between "did"/"has" and "ever"/"been"/the change itself.
+_LATER_SUBJECT = re.compile(rf"\b{_AUX}\s+((?:[\w'’-]+\s+){{1,5}}?)(?:{_SINCE}|been|got|gone|{_CHANGED})\b", re.I)
+# Words that name nothing: "has anything changed since?", "has that been sorted?".
+_POINTING = frozenset(
+    tokenize("anything anyone anybody something everything nothing one thing things side front it that this they")
+    + tokenize("them those these there he she")
+)
+
+
+def changed_subject(question: str) -> list[str]:
+    """What "has X changed since" asks about, as keyword stems ("did NICE ever respond" -> nice); none when it
+    names nothing ("has anything changed?") or asks after any change ("has Dudley brought in anything?")."""
+    m = _LATER_SUBJECT.search(question)
+    if not m or re.search(r"\b(?:anything|something)\b", question[m.start() :], re.I):
+        return []
+    words = [w for x in _WORD.findall(m.group(1)) if x.lower() not in STOPWORDS for w in tokenize(x)]
+    return [w for w in words if w not in _POINTING]
 
 
 @dataclass(frozen=True)
@@ -308,6 +340,28 @@ TYPES = (
         # "Which year group" asks for a class at school, not a date.
         re.compile(r"\b(?:what|which|on what) (?:date|day|month|year)\b(?! groups?\b)|\bwhen exactly\b", re.I),
         re.compile(rf"\b{_MONTH}\b|\b{_YEAR}\b|\b\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}\b", re.I),
+    ),
+    # Last: a question asking for one of the values above ("what is its Ofsted grade now?") wants that value.
+    AnswerType(
+        "later change",
+        re.compile(
+            # "Did NICE actually change its guidance?", not "did all that pushing back actually change anything?"
+            rf"\b{_AUX}\b[^?]{{0,60}}\b{_SINCE}\b[^?]{{0,50}}\b{_CHANGED}\b(?!\s+(?:anything|things|much|matters)\b)|"
+            rf"\b{_CHANGED}\b[^?]{{0,40}}\b(?:since|yet|in the end|eventually|afterwards|after (?:that|the review|"
+            r"this review|it was published|they recommended|the recommendation))\b|"
+            r"\b(?:current|currently|now)\b[^?]{0,30}\b(?:rating|rated|grade|graded|status)\b|"
+            r"\b(?:rating|rated|grade|graded)\b[^?]{0,30}\b(?:now|currently)\b",
+            re.I,
+        ),
+        # A later change told as one: "has since changed", "now have", "no longer", "following the review";
+        # not a past perfect ("had been judged"), which tells of the time before.
+        re.compile(
+            r"\b(?:since|now|no longer|no evidence|recently|subsequently|following (?:the|this) review|"
+            r"as a result of (?:the|this) review|(?:has|have) (?:now |since |recently |already |also )?(?:been )?"
+            r"\w+(?:ed|en|t)|re-?launch\w*|led to)\b",
+            re.I,
+        ),
+        changed_subject,
     ),
 )
 

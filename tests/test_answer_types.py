@@ -44,6 +44,10 @@ from service.answer_types import counted, expected_type
         ("Has she been left with lasting damage?", "recovery"),
         ("What school was it?", "school name"),
         ("What's the name of the primary school the child started at?", "school name"),
+        ("Did NICE ever respond to the recommendation and change its guidance?", "later change"),
+        ("Has that pilot been evaluated yet?", "later change"),
+        ("so what are they rated now?", "later change"),
+        ("has that rule been changed since?", "later change"),
     ],
 )
 def test_questions_that_ask_for_a_value(question: str, name: str) -> None:
@@ -70,6 +74,8 @@ def test_questions_that_ask_for_a_value(question: str, name: str) -> None:
         "What drugs was mum using?",  # illicit drugs, not medicines
         "What did the school do when she stopped attending?",
         "What support did mum get with her recovery from alcohol misuse?",  # not asking whether anyone recovered
+        "Did all that pushing back actually change anything?",  # an effect at the time, not a later change
+        "What did the review say should change?",
     ],
 )
 def test_questions_that_ask_for_no_particular_value(question: str) -> None:
@@ -233,6 +239,19 @@ def test_details_the_reviews_never_give_mean_abstaining(real_engine, real_settin
     bradford = "What was Bradford children's social care rated by Ofsted?"
     rated = _answer(real_engine, real_settings, bradford, type_window=5)
     assert not rated.abstained and "Inadequate" in rated.answer
+
+
+def test_a_later_change_is_quoted_only_where_a_review_tells_of_one(real_engine, real_settings) -> None:  # type: ignore[no-untyped-def]
+    # The Child P and Child H review recommends that NICE review its co-sleeping guidance; what NICE did after
+    # is not in it ("In December 2014 NICE updated..." is the time before). On the topic, so retrieval alone
+    # would quote it.
+    nice = "Did NICE actually change its co-sleeping guidance after Dudley recommended it?"
+    assert _answer(real_engine, real_settings, nice, type_window=5).abstained
+    assert not _answer(real_engine, real_settings, nice, type_window=0).abstained
+    # The Child Y review tells of one: the CME team's policy "has since changed".
+    cme = "Has the CME team's policy of closing cases been changed since?"
+    changed = _answer(real_engine, real_settings, cme, type_window=5)
+    assert not changed.abstained and "has since changed" in changed.answer
 
 
 def test_a_sentence_holding_the_value_is_quoted(real_engine, real_settings) -> None:  # type: ignore[no-untyped-def]
