@@ -556,6 +556,12 @@ _ROLES = (
     r"advisor|councillor|consultant|therapist|co-?ordinator|investigator|detective|dsl|idva|isva|iro|senco|hv|sw|"
     r"nqsw|gp|ewo|pcso|fsw|cpn|ddsl|bm"
 ).split("|")
+_PREPARING = r"(?:running|doing|delivering|preparing|planning|putting together|writing|pulling together|building)"
+_PIECE = (
+    r"(?:[\w-]+\s+){0,2}?(?:sessions?|training(?!\s+(?:sessions?|course|day|event|slot)\b)|presentation|workshop|"
+    r"talk|slides?|essay|assignment|case study|module|lecture|lesson|course|slot|event)\b"
+    r"(?:\s+(?:sessions?|slot|day|event))?"
+)
 # "I'm a DSL at...", "as an IDVA", "MASH sergeant here": who asks, not what is asked about.
 # The introduction runs to the end of its clause ("As a youth worker dealing with gangs, ...") or to the question
 # it introduces ("As a school nurse what are my duties...?").
@@ -567,6 +573,9 @@ _SELF_INTRODUCTION = re.compile(
     r"[^,.;:!?\n–—]*?(?=\s+-\s+|[,.;:!?\n–—]|$|\s+(?:what|how|when|where|why|which|who|whose|do|does|did|is|are|"
     r"was|were|can|could|should|would|will|has|have|had)\b)"
     r"|\b(?:[\w&-]+\s+){0,2}[\w&-]+\s+here\b"
+    # What the asker is preparing: "I'm running a session for DSLs on ...", "for a slide I'm writing: ...".
+    rf"|\b(?:I'?m|I am|we'?re|we are)\s+{_PREPARING}\s+(?:a|an|some|our|my)\s+{_PIECE}"
+    rf"|\b(?:for|in)\s+(?:a|an|my|our)\s+{_PIECE}\s+(?:I'?m|I am|we'?re|we are)\s+{_PREPARING}\b"
     # A role heading the question: "IDVA - I often find...", "Probation officer. In the Child O case...".
     # Not a subject put first: "the school nurse, was she told?".
     r"|^\s*(?!(?:the|a|an|this|that|his|her|their)\s)(?:[\w&/'’-]+\s+){0,3}?(?:" + "|".join(_ROLES) + r")\s*"

@@ -502,7 +502,10 @@ class Retriever:
 
         # Chunks of one paragraph collapse into the paragraph, keeping its best chunk.
         best: dict[tuple[str, str], Hit] = {}
-        query_words = set(q.terms)
+        # An idiom's words ("send another") are covered by its meaning ("repeated referrals"), not by themselves.
+        meanings = [frozenset(tokenize(m)) for m in q.meant]
+        query_words = set(q.terms) - (idiom_words(find_idioms(q.text)) - frozenset().union(*meanings))
+        slots = len(query_words) + len(meanings)
         for cid, score in sorted(fused.items(), key=lambda kv: -kv[1]):
             chunk = self.chunk_by_id.get(cid)
             if chunk is None:
@@ -514,7 +517,7 @@ class Retriever:
             if para is None:
                 continue
             words = self.para_words[key]
-            coverage = len(query_words & words) / len(query_words) if query_words else 0.0
+            coverage = (len(query_words & words) + sum(bool(m & words) for m in meanings)) / slots if slots else 0.0
             dense = dense_score.get(cid)
             if dense is None and cid in self.chunk_vecs:
                 dense = float(self.chunk_vecs[cid] @ qvec)

@@ -358,6 +358,17 @@ def test_a_followup_counts_its_own_words(real_engine, real_settings) -> None:  #
     assert not any("police did not visit" in text for text in top3(0.0))
 
 
+def test_an_idiom_is_covered_by_its_meaning(real_engine) -> None:  # type: ignore[no-untyped-def]
+    # "send another" is never in a paragraph; the neglect briefing's "not repeat MARF submissions into MASH" is what
+    # it means (repeated referrals), so that paragraph covers the question's words.
+    hits = real_engine.retriever.search(
+        "I sent one in and I'm still worried. Should I just send another?",
+        filters=Filters(["dudley-chronic-neglect-briefing"]),
+    )
+    repeat = next(h for h in hits[:5] if "repeat MARF" in h.paragraph.text)
+    assert repeat.coverage > 0  # none of the question's own words is in it
+
+
 def test_recommendations_about_a_topic_come_before_ones_that_name_none(real_engine, real_settings) -> None:  # type: ignore[no-untyped-def]
     from service.answer import ExtractiveAnswerer
 
@@ -691,6 +702,10 @@ def test_a_role_heading_the_question_is_who_asks() -> None:
     assert "foster carer" not in strip_self_introduction("I'm asking as a foster carer: what about contact?")
     assert strip_self_introduction("Child Y - how long before the child started?").startswith("Child Y")
     assert find_acronyms("EWO - what do the reviews say about attendance and neglect?") == []
+    # What the asker is preparing is not what they ask about; its subject ("on fathers") is.
+    prepared = strip_self_introduction("I'm running a training session on fathers for school DSLs.")
+    assert "session" not in prepared and "running" not in prepared and "on fathers for school DSLs" in prepared
+    assert "slide" not in strip_self_introduction("For a slide I'm writing: how did Covid-19 affect visits?")
     assert "LSCP" not in find_acronyms("lscp bm. in emily what was the response on families moving address?")
 
 
