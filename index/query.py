@@ -339,6 +339,17 @@ IDIOMS: dict[str, str] = {
         ),
         "attend",
     ),
+    # Agencies that "sat on their hands": waited, did not act.
+    **dict.fromkeys((f"{verb} on their hands" for verb in ("sit", "sits", "sat", "sitting")), "wait"),
+    # A worker who didn't "kick up a fuss": challenge.
+    **dict.fromkeys(
+        (
+            f"{verb} {what}"
+            for verb in ("kick up", "kicked up", "kicking up", "make", "made", "making", "raise", "raised")
+            for what in ("a fuss", "more of a fuss", "a stink")
+        ),
+        "challenge",
+    ),
     # "Sharing a bed with your baby": co-sleeping.
     **dict.fromkeys(
         (*(f"{verb} a bed" for verb in ("share", "shares", "shared", "sharing")), "same bed"), "co-sleeping"
@@ -391,6 +402,11 @@ SHORTHAND: dict[str, str] = {
     "fella": "man",
     "strat": "strategy",
     "strats": "strategy meetings",
+    "weed": "cannabis",
+    "skunk": "cannabis",
+    "spliff": "cannabis",
+    "spliffs": "cannabis",
+    "ganja": "cannabis",
     "conf": "conference",
     "confs": "conferences",
 }
@@ -554,7 +570,8 @@ _ROLES = (
     r"officers?|workers?|nurses?|visitors?|managers?|leads?|leaders?|teachers?|head|headteacher|sergeant|sgt|"
     r"practitioners?|clinicians?|students?|carers?|midwife|midwives|paediatrician|chair|reviewer|trainer|adviser|"
     r"advisor|councillor|consultant|therapist|co-?ordinator|investigator|detective|dsl|idva|isva|iro|senco|hv|sw|"
-    r"nqsw|gp|ewo|pcso|fsw|cpn|ddsl|bm"
+    r"nqsw|gp|ewo|pcso|fsw|cpn|ddsl|bm|hca|coach|receptionist|childminder|dentist|pharmacist|assistant|governor|"
+    r"volunteer|tutor|chaplain|vicar|imam|priest|pastor|paramedic|optician|physio|psychologist|psychiatrist|doctor|rep"
 ).split("|")
 _PREPARING = r"(?:running|doing|delivering|preparing|planning|putting together|writing|pulling together|building)"
 _PIECE = (
@@ -579,6 +596,10 @@ _SELF_INTRODUCTION = re.compile(
     # A role heading the question: "IDVA - I often find...", "Probation officer. In the Child O case...".
     # Not a subject put first: "the school nurse, was she told?".
     r"|^\s*(?!(?:the|a|an|this|that|his|her|their)\s)(?:[\w&/'’-]+\s+){0,3}?(?:" + "|".join(_ROLES) + r")\s*"
+    r"(?=[-–—:.,]\s)"
+    # With where they work: "IRO in Bradford. ...", "HCA on a children's ward. ..."; not "got a SW in supervision,".
+    r"|^\s*(?:(?!(?:the|a|an|this|that|his|her|their|my|our|got|have|has|had)\s)[\w&/'’-]+\s+){0,2}?"
+    r"(?:" + "|".join(_ROLES) + r")\s+(?:on|in|at|for|from|with)\s+(?:[\w&/'’-]+\s+){0,3}?[\w&/'’-]+\s*"
     r"(?=[-–—:.,]\s)",
     re.I,
 )

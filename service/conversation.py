@@ -279,6 +279,28 @@ def resolve(question: str, history: list[dict[str, str]], reviews: list[ReviewMe
             focus = mentioned_before
         elif refers_to_one and len(cited) == 1:
             focus = cited
+    if assistants:
+        # "Is there any training on that process?": the words the last answer put before "process" ("the DSPP
+        # Professional Challenge and Resolution process") say which one.
+        said = _named_in_answer(question, assistants[-1])
+        carried += [w for w in said if w.lower() not in own and w not in carried]
     stripped = re.sub(_FOLLOWUP_START, "", question).strip(" ?.!") or question
     query = " ".join([stripped] + carried).strip()
     return Resolved(query, focus, True)
+
+
+# "that process", "those meetings", "the same policy": a thing pointed at by its noun.
+_POINTED_NOUN = re.compile(r"\b(?:that|this|those|these|the same)\s+([a-z][a-z-]{3,})\b", re.I)
+
+
+def _named_in_answer(question: str, answer: str) -> list[str]:
+    """The content words the answer puts just before a noun the question points at ("that process")."""
+    words: list[str] = []
+    for m in _POINTED_NOUN.finditer(question):
+        noun = m.group(1).lower()
+        if noun in _TOPIC_STOP:
+            continue
+        before = re.search(rf"((?:[\w'’-]+\s+){{0,4}}){re.escape(noun.rstrip('s'))}\w*\b", answer, re.I)
+        if before:
+            words += [w for w in re.findall(r"[\w'’-]+", before.group(1)) if w.lower() not in _TOPIC_STOP]
+    return list(dict.fromkeys(words))

@@ -527,6 +527,8 @@ def test_an_idiom_brings_in_the_reviews_words_one_way_only() -> None:
     assert "escalation" in g.expand("did anyone push it up the chain?")
     assert "attend" in g.expand("agencies not turning up to core groups, everyone sends apologies")
     assert "identified" in g.expand("who noticed she wasn't in school?")  # a synonym group
+    assert "wait" in g.expand("so did everyone just sit on their hands till it was signed off?")
+    assert "challenge" in g.expand("why didn't the housing officer kick up more of a fuss?")
     # The reviews' words do not bring in the idiom: BM25 would only search for "loop" and "dark".
     assert not {"in the loop", "left in the dark"} & set(g.expand("information sharing between agencies"))
     assert {"slipp", "net"} <= phrase_words("kids slipping through the net")
@@ -706,7 +708,23 @@ def test_a_role_heading_the_question_is_who_asks() -> None:
     prepared = strip_self_introduction("I'm running a training session on fathers for school DSLs.")
     assert "session" not in prepared and "running" not in prepared and "on fathers for school DSLs" in prepared
     assert "slide" not in strip_self_introduction("For a slide I'm writing: how did Covid-19 affect visits?")
+    # A role with where they work: "IRO in Bradford." names no topic, and IRO is no unheld acronym.
+    assert find_acronyms("IRO in Bradford. What did the Emily report want to happen?") == []
+    assert "ward" not in strip_self_introduction("HCA on a children's ward. Why did the review take so long?")
     assert "LSCP" not in find_acronyms("lscp bm. in emily what was the response on families moving address?")
+
+
+def test_a_followup_pointing_at_a_thing_by_its_noun_carries_the_answers_name_for_it() -> None:
+    from index.query import write_out_shorthand
+    from service.conversation import resolve
+
+    history = exchange(
+        "neglect briefing - what about when the same kid keeps getting referred into MASH?",
+        "It says professionals should use the DSPP Professional Challenge and Resolution process instead.",
+    )
+    r = resolve("is there any training on that process?", history, [PH, Y, CHILD_O])
+    assert r.is_followup and {"Professional", "Challenge", "Resolution"} <= set(r.query.split())
+    assert write_out_shorthand("what about the weed they found?") == "what about the cannabis they found?"
 
 
 def test_same_at_the_start_leans_on_the_last_turn() -> None:
