@@ -21,7 +21,8 @@ where a review gives it.
 "Did NICE ever change its guidance?", "has that pilot been evaluated?", "what are they rated now?" ask what
 happened after the review was written. Only a sentence telling of a later change ("the policy has since
 changed", "schools now have arrangements") about what was asked after answers; "In December 2014 NICE updated
-its guidance", written of the time before the review, does not.
+its guidance", written of the time before the review, does not. "Who was the independent author?" wants a
+person named as the author.
 
 Questions without such a wh-phrase (most of them) have no expected type and are not affected.
 """
@@ -340,6 +341,23 @@ TYPES = (
         # "Which year group" asks for a class at school, not a date.
         re.compile(r"\b(?:what|which|on what) (?:date|day|month|year)\b(?! groups?\b)|\bwhen exactly\b", re.I),
         re.compile(rf"\b{_MONTH}\b|\b{_YEAR}\b|\b\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}\b", re.I),
+    ),
+    AnswerType(
+        "author",
+        # "Who was the independent author?", "who did they eventually get to write it?": a person named as the
+        # review's author, which the reviews' text seldom gives.
+        re.compile(
+            r"\bwho (?:was|were|is|are) the (?:independent |lead |overview |report )*(?:author|reviewer|writer)s?\b|"
+            r"\bwho (?:wrote|authored)\b|\bwho did they (?:eventually |finally |actually )?(?:get|appoint|commission|"
+            r"find) to (?:write|do|author|lead)\b|\bname of the (?:independent |lead |overview )*(?:author|reviewer|"
+            r"writer)\b",
+            re.I,
+        ),
+        # A name given as the author's: "Independent Reviewer: Jane Smith", "written by Dr A. Jones".
+        re.compile(
+            r"\b(?:[Rr]eviewer|[Aa]uthor|[Ww]riter|written by|authored by|undertaken by|led by)\s*:?\s*"
+            r"(?:(?:Dr|Mr|Mrs|Ms|Miss|Professor)\.?\s+)?[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z'’-]+"
+        ),
     ),
     # Last: a question asking for one of the values above ("what is its Ofsted grade now?") wants that value.
     AnswerType(

@@ -48,6 +48,8 @@ from service.answer_types import counted, expected_type
         ("Has that pilot been evaluated yet?", "later change"),
         ("so what are they rated now?", "later change"),
         ("has that rule been changed since?", "later change"),
+        ("Who was the independent author of the review?", "author"),
+        ("who did they eventually get to write it?", "author"),
     ],
 )
 def test_questions_that_ask_for_a_value(question: str, name: str) -> None:
@@ -76,6 +78,7 @@ def test_questions_that_ask_for_a_value(question: str, name: str) -> None:
         "What support did mum get with her recovery from alcohol misuse?",  # not asking whether anyone recovered
         "Did all that pushing back actually change anything?",  # an effect at the time, not a later change
         "What did the review say should change?",
+        "Who was the chair who decided it wasn't a Serious Case Review?",  # a role's decision, not an author's name
     ],
 )
 def test_questions_that_ask_for_no_particular_value(question: str) -> None:
@@ -89,6 +92,10 @@ def test_what_holds_each_kind_of_value() -> None:
         return wanted.holds(sentence)
 
     assert holds("How old was she?", "By then Child Y was nearly seven years old.")
+    assert holds("Who was the independent author?", "Independent Reviewer: Jane Smith")
+    assert not holds("Who was the independent author?", "There was a delay in finding an independent author.")
+    assert holds("Has the policy changed since?", "It is positive that the policy has since changed.")
+    assert not holds("Has the policy changed since?", "The CME team policy at the time was to close a case.")
     assert holds("How old was she?", "This case involved a 6 week old child.")
     assert not holds("How old was she?", "She started school in October 2020.")
     assert holds("How many incidents?", "There had been 73 recorded incidents.")
