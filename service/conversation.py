@@ -24,7 +24,7 @@ from index.query import (
 from service.answer import spans_reviews
 
 _FOLLOWUP_START = re.compile(
-    r"^\s*(and|but|also|so|what about|how about|and what about|what else|anything else|same|"
+    r"^\s*(and|but|also|so|what about|how about|and what about|what else|anything else|same(?!-)|"
     r"did (?:it|they|that|the other)|does it|do they|was (?:it|that|there)|were they|why|how come|who|when)\b",
     re.I,
 )
@@ -128,7 +128,7 @@ def _cited_reviews(answer: str, reviews: list[ReviewMeta]) -> list[str]:
 
 # Starts that continue the conversation whatever the question names ("and Child O?", "what about ...",
 # "same problem in Child Y?").
-_CONTINUES = re.compile(r"^\s*(and|but|also|so|what about|how about|what else|anything else|same)\b", re.I)
+_CONTINUES = re.compile(r"^\s*(and|but|also|so|what about|how about|what else|anything else|same(?!-))\b", re.I)
 
 
 # An acknowledgement before the question ("ok, and ...", "thanks - what about ...") says nothing of it.
@@ -300,7 +300,8 @@ def _named_in_answer(question: str, answer: str) -> list[str]:
         noun = m.group(1).lower()
         if noun in _TOPIC_STOP:
             continue
-        before = re.search(rf"((?:[\w'’-]+\s+){{0,4}}){re.escape(noun.rstrip('s'))}\w*\b", answer, re.I)
+        singular = noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun  # not "proces"
+        before = re.search(rf"((?:[\w'’-]+\s+){{0,4}}){re.escape(singular)}\w*\b", answer, re.I)
         if before:
             words += [w for w in re.findall(r"[\w'’-]+", before.group(1)) if w.lower() not in _TOPIC_STOP]
     return list(dict.fromkeys(words))
