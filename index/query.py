@@ -339,6 +339,15 @@ IDIOMS: dict[str, str] = {
         ),
         "attend",
     ),
+    # A child "way behind" or "behind for their age": developmental delay.
+    **dict.fromkeys(
+        (
+            *(f"{adv} behind" for adv in ("way", "really", "so", "very", "far", "badly", "how", "massively", "miles")),
+            *(f"behind for {whose} age" for whose in ("his", "her", "their", "your")),
+            *("behind developmentally", "behind with milestones", "missing milestones", "behind other children"),
+        ),
+        "developmental delay",
+    ),
     # Agencies that "sat on their hands": waited, did not act.
     **dict.fromkeys((f"{verb} on their hands" for verb in ("sit", "sits", "sat", "sitting")), "wait"),
     # A worker who didn't "kick up a fuss": challenge.

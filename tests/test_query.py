@@ -528,6 +528,8 @@ def test_an_idiom_brings_in_the_reviews_words_one_way_only() -> None:
     assert "attend" in g.expand("agencies not turning up to core groups, everyone sends apologies")
     assert "identified" in g.expand("who noticed she wasn't in school?")  # a synonym group
     assert "wait" in g.expand("so did everyone just sit on their hands till it was signed off?")
+    assert "developmental delay" in g.expand("a lad who's never been in any setting and is clearly way behind")
+    assert "developmental delay" not in g.expand("what was behind the decision?")
     assert "challenge" in g.expand("why didn't the housing officer kick up more of a fuss?")
     # The reviews' words do not bring in the idiom: BM25 would only search for "loop" and "dark".
     assert not {"in the loop", "left in the dark"} & set(g.expand("information sharing between agencies"))
