@@ -197,6 +197,7 @@ class ExpandedQuery:
     terms: list[str]
     expansions: list[str] = field(default_factory=list)
     phrased: frozenset[str] = frozenset()  # words of a curated phrase in the query ("out of the loop")
+    idiomatic: frozenset[str] = frozenset()  # words of its idioms ("send another"), which their meaning covers
     meant: list[str] = field(default_factory=list)  # what its idioms stand for ("information sharing")
     unheld: tuple[str, ...] = ()  # acronyms and topics naming something no review mentions ("LADO")
     # The words of what is asked, without the asker's introduction ("I'm a kinship foster carer (my niece)"): only
@@ -395,7 +396,8 @@ class Retriever:
         idioms = find_idioms(core)
         acronyms = find_acronyms(core)
         held = [a for a in acronyms if self.holds_acronym(a)]
-        phrased = idiom_words(idioms) | {stem for a in held for stem in tokenize(a)}
+        idiomatic = idiom_words(idioms)
+        phrased = idiomatic | {stem for a in held for stem in tokenize(a)}
         # Only an acronym whose meaning is known can be missing from the library: another ("CCG", "WNB") may
         # be written out in words no list here gives, so it is only a word the library lacks.
         unheld_acronyms = tuple(a for a in acronyms if a not in held and a in PRACTICE_ACRONYMS)
@@ -405,7 +407,14 @@ class Retriever:
         )
         asked = tokenize(strip_self_introduction(core))
         return ExpandedQuery(
-            core, tokenize(core), expansions, frozenset(phrased), idiom_meanings(idioms), unheld, asked or None
+            core,
+            tokenize(core),
+            expansions,
+            frozenset(phrased),
+            idiomatic,
+            idiom_meanings(idioms),
+            unheld,
+            asked or None,
         )
 
     def holds_phrase(self, phrase: str) -> bool:
@@ -504,7 +513,7 @@ class Retriever:
         best: dict[tuple[str, str], Hit] = {}
         # An idiom's words ("send another") are covered by its meaning ("repeated referrals"), not by themselves.
         meanings = [frozenset(tokenize(m)) for m in q.meant]
-        query_words = set(q.terms) - (idiom_words(find_idioms(q.text)) - frozenset().union(*meanings))
+        query_words = set(q.terms) - (q.idiomatic - frozenset().union(*meanings))
         slots = len(query_words) + len(meanings)
         for cid, score in sorted(fused.items(), key=lambda kv: -kv[1]):
             chunk = self.chunk_by_id.get(cid)

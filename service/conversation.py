@@ -23,8 +23,11 @@ from index.query import (
 )
 from service.answer import spans_reviews
 
+# Starts that continue the conversation whatever the question names ("and Child O?", "what about ...",
+# "same problem in Child Y?").
+_CONTINUING = r"and|but|also|so|what about|how about|what else|anything else|same(?!-)"
 _FOLLOWUP_START = re.compile(
-    r"^\s*(and|but|also|so|what about|how about|and what about|what else|anything else|same(?!-)|"
+    rf"^\s*({_CONTINUING}|"
     r"did (?:it|they|that|the other)|does it|do they|was (?:it|that|there)|were they|why|how come|who|when)\b",
     re.I,
 )
@@ -126,9 +129,7 @@ def _cited_reviews(answer: str, reviews: list[ReviewMeta]) -> list[str]:
     return cited
 
 
-# Starts that continue the conversation whatever the question names ("and Child O?", "what about ...",
-# "same problem in Child Y?").
-_CONTINUES = re.compile(r"^\s*(and|but|also|so|what about|how about|what else|anything else|same(?!-))\b", re.I)
+_CONTINUES = re.compile(rf"^\s*({_CONTINUING})\b", re.I)
 
 
 # An acknowledgement before the question ("ok, and ...", "thanks - what about ...") says nothing of it.
