@@ -49,6 +49,14 @@ _ENDS = (".", "?", "!", ":", ";", '"', "”", "’")
 # A definition item under a lead-in ending in ':' ("Time period ... shall focus:" then "Child P: 16 October 2012
 # to 16 April 2015"): a short term, a colon, its value.
 _TERM_ITEM = re.compile(r"^[A-Z][\w'’ ]{0,40}:\s+\S")
+# A title-page credit or date, "Independent Reviewer: Jane Smith", "Date published: 2nd February 2022": short,
+# so read as a heading if nothing said otherwise, yet it answers "who wrote the review?" and "when was it published?".
+_CREDIT_LINE = re.compile(
+    r"^(?:(?:independent|lead|overview|report)\s+)*(?:reviewers?|authors?|writers?|chair)\s*:\s*\S"
+    r"|^(?:date(?:\s+of)?\s+publi(?:shed|cation)|publi(?:shed|cation date)|(?:final\s+)?report\s+date"
+    r"|final\s+report|presented\s+to\b[^:]{0,80}|written\s+by|commissioned\s+by)\s*:\s*\S",
+    re.I,
+)
 _SENTENCE_VERBS = {
     "should",
     "must",
@@ -343,6 +351,11 @@ class _ReviewParser:
         heading_like = _word_count(cleaned) <= 10 and not cleaned.endswith((".", ":"))
         if top and heading_like and not continues_list and not is_bullet:
             self._push_heading(1, cleaned)
+            return False
+
+        if _CREDIT_LINE.match(cleaned) and not any(p.label for p in self.paras) and _word_count(cleaned) <= 30:
+            # Before the first numbered paragraph: a title-page credit, a paragraph of its own.
+            self._add(None, body, item.page)
             return False
 
         # Bold-only or standalone title lines are headings, unless they continue a lowercase sentence.

@@ -49,6 +49,17 @@ def test_contents_page_is_not_indexed(child_y: dict[str, Paragraph]) -> None:
     assert not any("page 11" in p.text for p in child_y.values())
 
 
+def test_title_page_credits_are_citable_paragraphs(child_y: dict[str, Paragraph]) -> None:
+    # Short "Key: value" lines on a title page would otherwise be read as headings, and "who wrote it?" lost.
+    front = [p.text for p in child_y.values() if p.ordinal <= 2]
+    assert front == ["Independent Reviewer: Nicki Pettitt", "Date published: 2nd February 2022"]
+    pages = [PageText(None, "Overview Report\n\nLead Reviewer: A. Smith\n\n1 Introduction\n\n1.1 Text.\n\nAuthor: B\n")]
+    paras = parse_review(pages, "r")
+    assert [p.text for p in paras][:2] == ["Lead Reviewer: A. Smith", "Text."]
+    # After the first numbered paragraph, such a line is no longer a title-page credit.
+    assert "Author: B" not in [p.text for p in paras]
+
+
 def test_numbered_heading_sections(child_ph: dict[str, Paragraph]) -> None:
     assert "6.36" not in child_ph  # a heading, not a paragraph
     for label in ("6.37", "6.40", "6.52"):
