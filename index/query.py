@@ -252,10 +252,17 @@ IDIOMS: dict[str, str] = {
             "fell through the net",
             "through the gaps",
             "through the cracks",
-            "under the radar",
-            "off the radar",
         ),
         "missed",
+    ),
+    # "Off every agency's radar": the reviews say invisible to services, hidden from agencies.
+    **dict.fromkeys(
+        (
+            *(f"{where} {whose} radar" for where in ("under", "off") for whose in ("the", "their", "our", "anyone's")),
+            *(f"off {whose} radar" for whose in ("everyone's", "every agency's", "agencies'", "services'", "all")),
+            "off radar",
+        ),
+        "invisible",
     ),
     # "The state of the house": the reviews write of home conditions.
     **dict.fromkeys(
@@ -418,6 +425,44 @@ SHORTHAND: dict[str, str] = {
     "ganja": "cannabis",
     "conf": "conference",
     "confs": "conferences",
+    # Texting: "wat did child y say abt dads", "y didnt the sw no".
+    **dict.fromkeys(("wat", "wot", "wht"), "what"),
+    **dict.fromkeys(("wats", "wots", "whats"), "what's"),
+    **dict.fromkeys(("bc", "cos", "coz", "cuz", "bcos", "becos"), "because"),
+    **dict.fromkeys(("pls", "plz"), "please"),
+    **dict.fromkeys(("sth", "smth"), "something"),
+    "ur": "your",
+    "shud": "should",
+    "shld": "should",
+    "wud": "would",
+    "cud": "could",
+    "thru": "through",
+    "abt": "about",
+    "wen": "when",
+    "b4": "before",
+    "ppl": "people",
+    "gonna": "going to",
+    "wanna": "want to",
+    "dunno": "don't know",
+    # Contractions typed without their apostrophe.
+    **{
+        word.replace("'", "").lower(): word
+        for word in (
+            *(f"{verb}n't" for verb in ("was", "did", "do", "does", "is", "are", "were", "has", "have", "had")),
+            *(f"{verb}n't" for verb in ("could", "should", "would")),
+            "can't",
+            "won't",
+            "I'm",
+            "I've",
+            "they're",
+            "you're",
+            "that's",
+            "who's",
+            "he's",
+            "she's",
+            "there's",
+        )
+    },
 }
 _SHORTHAND = re.compile(r"(?<![\w'’-])(" + "|".join(map(re.escape, SHORTHAND)) + r")(?=(?:['’]s)?(?![\w'’-]))", re.I)
 
@@ -651,11 +696,13 @@ def find_topics(text: str) -> list[str]:
     return [t for t in found if not any(t != u and f" {_TOPIC_STEMS[t]} " in f" {_TOPIC_STEMS[u]} " for u in found)]
 
 
-# Typed in lower case, still an acronym: three letters or more and not also a word ("send", "mash").
+# Typed in lower case, still an acronym: three letters or more and not also a word ("send", "mash"), or one of
+# the two-letter ones that are no word either ("the sw", "our hv").
 _TYPED_IN_LOWER_CASE = tuple(
     acro
     for acro in PRACTICE_ACRONYMS
-    if len(acro) >= 3 and acro.isalpha() and acro.lower() not in {"send", "mash", "lac", "odd"}
+    if (len(acro) >= 3 and acro.isalpha() and acro.lower() not in {"send", "mash", "lac", "odd"})
+    or acro in {"SW", "HV", "DV", "CP", "YP", "MH"}
 )
 
 

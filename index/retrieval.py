@@ -514,7 +514,9 @@ class Retriever:
         # An idiom's words ("send another") are covered by its meaning ("repeated referrals"), not by themselves.
         meanings = [frozenset(tokenize(m)) for m in q.meant]
         query_words = set(q.terms) - (q.idiomatic - frozenset().union(*meanings))
-        slots = len(query_words) + len(meanings)
+        # A word no review uses is covered by its synonyms ("dad" by a paragraph on the father); one they use,
+        # by itself ("fathers" not by "partner agencies").
+        slots = [frozenset({w}) if self.keyword.knows(w) else synonym_stems(w) for w in query_words] + meanings
         for cid, score in sorted(fused.items(), key=lambda kv: -kv[1]):
             chunk = self.chunk_by_id.get(cid)
             if chunk is None:
@@ -526,7 +528,7 @@ class Retriever:
             if para is None:
                 continue
             words = self.para_words[key]
-            coverage = (len(query_words & words) + sum(bool(m & words) for m in meanings)) / slots if slots else 0.0
+            coverage = sum(bool(slot & words) for slot in slots) / len(slots) if slots else 0.0
             dense = dense_score.get(cid)
             if dense is None and cid in self.chunk_vecs:
                 dense = float(self.chunk_vecs[cid] @ qvec)

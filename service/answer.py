@@ -216,6 +216,10 @@ class ExtractiveAnswerer:
             # "How many...?" answered by sentences with no number in them is not an answer.
             log.debug("no %s among the best sentences: abstaining", missing.name)
             return self.abstain(query, hits)
+        if wanted:
+            # "Who was the lead reviewer?": the answer leads with the sentence that names one.
+            held = next((s for s in scored if wanted.holds(s.sentence, question)), None)
+            scored = [held, *(s for s in scored if s is not held)] if held else scored
         if kind == "fact" and len(filters.review_ids or []) != 1 and len(r.reviews) > 1:
             # No one review in focus (none named, none carried from the conversation): the question is about
             # the library, so the answer says which reviews hold it rather than quoting only the top paragraph.
@@ -314,10 +318,10 @@ class ExtractiveAnswerer:
     def _fact(self, scored: list[Scored], query: str) -> Answer:
         chosen: list[Scored] = []
         paras: set[tuple[str, str]] = set()
-        best = scored[0].score if scored else 0.0
+        best = max((s.score for s in scored), default=0.0)
         for s in scored:
             key = (s.hit.paragraph.review_id, s.hit.paragraph.label)
-            if s.score < best - 0.12 or len(chosen) >= self.settings.answer.max_fact_sentences:
+            if (chosen and s.score < best - 0.12) or len(chosen) >= self.settings.answer.max_fact_sentences:
                 break
             if key not in paras and len(paras) >= 2:
                 continue

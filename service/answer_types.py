@@ -200,7 +200,7 @@ TYPES = (
         re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.I),
         re.compile(
             rf"\b{_NUMBER}[- ]{_UNIT}[- ]old\b|\baged? (?:of )?(?:just |about |around )?{_NUMBER}\b|"
-            rf"\b{_NUMBER}[- ]{_UNIT} of age\b|\b(?:teenager|teenage|newborn|infant|toddler)\b",
+            rf"(?<!up to )(?<!under )\b{_NUMBER}[- ]{_UNIT} of age\b|\b(?:teenager|teenage|newborn|infant|toddler)\b",
             re.I,
         ),
     ),

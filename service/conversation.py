@@ -28,7 +28,8 @@ from service.answer import spans_reviews
 _CONTINUING = r"and|but|also|so|what about|how about|what else|anything else|same(?!-)"
 _FOLLOWUP_START = re.compile(
     rf"^\s*({_CONTINUING}|"
-    r"did (?:it|they|that|the other)|does it|do they|was (?:it|that|there)|were they|why|how come|who|when)\b",
+    r"did (?:it|they|that|the other)|does it|do they|was (?:it|that|there)|were they|why|how come|who|when)"
+    r"(?:['’]s)?\b",  # "who's it aimed at?": not "'s it aimed at"
     re.I,
 )
 _PRONOUN = re.compile(

@@ -96,6 +96,11 @@ def test_plural_acronyms_meet_their_glossary_and_synonyms() -> None:
     glossary = Glossary({"marac": "Multi-Agency Risk Assessment Conference"})
     assert "Multi-Agency Risk Assessment Conference" in glossary.expand("were the MARACs told?")
     assert "health visitor" in glossary.expand("did the HVs know?")
+    # Two-letter acronyms that are no word are still acronyms in lower case; those that are words are not.
+    from index.query import find_acronyms
+
+    assert find_acronyms("why didnt the sw or our hv know about the dv?") == ["DV", "HV", "SW"]
+    assert find_acronyms("la la land, ta, a pm meeting") == []
     # A word in capitals that is not a plural stays whole.
     assert tokenize("CAMHS was SLOW") == tokenize("camhs was slow")
 
@@ -184,6 +189,14 @@ def test_a_carried_topic_leaves_out_contracted_function_words() -> None:
     assert "expected" in words and not {"they're", "i'm", "wasn't", "what's"} & set(words)
     history = exchange("what did the children's home manager say?", "Nothing is recorded.")
     assert "children's" in resolve("why was that?", history, ALL).query  # a possessive names a subject
+
+
+def test_a_contracted_question_word_leaves_no_stray_ending() -> None:
+    from service.conversation import resolve
+
+    history = exchange("what's the Dudley neglect briefing about?", "Learning from a case of chronic neglect.")
+    r = resolve("who's it aimed at?", history, ALL)
+    assert r.is_followup and r.query.startswith("it aimed at")
 
 
 def test_anything_about_a_new_subject_leaves_the_last_topic() -> None:
@@ -369,6 +382,13 @@ def test_an_idiom_is_covered_by_its_meaning(real_engine) -> None:  # type: ignor
     assert repeat.coverage > 0  # none of the question's own words is in it
 
 
+def test_a_word_is_covered_by_its_synonyms(real_engine) -> None:  # type: ignore[no-untyped-def]
+    # "dad" is in no paragraph of Child Y; the one on "Child Y's father" covers it.
+    hits = real_engine.retriever.search("Child Y's dad", filters=Filters(["child-y"]))
+    father = next(h for h in hits[:5] if "communication with Child Y's father" in h.paragraph.text)
+    assert father.coverage == 1.0
+
+
 def test_recommendations_about_a_topic_come_before_ones_that_name_none(real_engine, real_settings) -> None:  # type: ignore[no-untyped-def]
     from service.answer import ExtractiveAnswerer
 
@@ -476,6 +496,13 @@ def test_shorthand_is_written_out_as_the_reviews_write_it(real_engine) -> None: 
     assert write_out_shorthand("any recs? a CIN enquiry not s47 tho") == (
         "any recommendations? a CIN enquiry not section 47 though"
     )
+    # Texting, and contractions typed without their apostrophe.
+    assert write_out_shorthand("wat did they say abt dads? y didnt the sw no, im a NQSW") == (
+        "what did they say about dads? y didn't the sw no, I'm a NQSW"  # "y" alone may be Child Y
+    )
+    assert write_out_shorthand("whos it aimed at, shud i b4 the conf") == (
+        "who's it aimed at, should i before the conference"
+    )
     r = real_engine.retriever
     assert r.correct("mum's bf missed GP appts") == "mum's boyfriend missed GP appointments"
     assert not r.keyword.knows("boyfriend")  # the reviews say "partner"
@@ -493,6 +520,7 @@ def test_an_idiom_brings_in_the_reviews_words_one_way_only() -> None:
     assert "communication" in g.expand("were GPs kept in the loop?")  # and the group of the words it stands for
     assert "disguised compliance" in g.expand("parents going through the motions")
     assert "missed" in g.expand("kids slipping through the net before school")
+    assert "invisible" in g.expand("how long was Child Y off every agency's radar?")
     assert {"discussed", "closed"} <= set(g.expand("did she run it past anyone before she shut it?"))
     assert "identified" in g.expand("who first picked up that she wasn't in school?")
     assert "identified" not in g.expand("dad picked up the baby")  # carried, not noticed

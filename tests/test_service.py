@@ -67,6 +67,12 @@ def test_factual_question_quotes_the_answer(client: TestClient) -> None:
     assert all(c["review_id"] == "child-y" for c in r["citations"])
 
 
+def test_an_answer_leads_with_the_sentence_holding_what_is_asked(client: TestClient) -> None:
+    # Sentences about "the lead reviewer" score higher; the title page's credit names one.
+    r = client.post("/v1/ask", json={"question": "Who was the lead reviewer for Child Y?"}).json()
+    assert not r["abstained"] and r["citations"][0]["quote"] == "Independent Reviewer: Nicki Pettitt"
+
+
 def test_question_naming_no_review_is_answered_across_the_library(client: TestClient) -> None:
     # No review named and none in focus: the answer says which reviews hold it, not one paragraph.
     question = "When the dangerous adult is mum's boyfriend, did agencies connect his records to the child?"
