@@ -496,6 +496,7 @@ PRACTICE_ACRONYMS: dict[str, str] = {
     "CSE": "child sexual exploitation",
     "CYP": "children and young people",
     "DA": "domestic abuse",
+    "DASH": "domestic abuse stalking and harassment",
     "DBS": "disclosure and barring service",
     "DHR": "domestic homicide review",
     "DoLS": "deprivation of liberty safeguards",
@@ -508,6 +509,7 @@ PRACTICE_ACRONYMS: dict[str, str] = {
     "EWO": "education welfare officer",
     "FGM": "female genital mutilation",
     "FII": "fabricated or induced illness",
+    "GDPR": "general data protection regulation",
     "HV": "health visitor",
     "ICB": "integrated care board",
     "ICPC": "initial child protection conference",
@@ -590,6 +592,9 @@ TOPICS: tuple[str, ...] = (
     "national minimum standards",
     "national referral mechanism",
     "non-molestation order",
+    "operation encompass",
+    "coroner",
+    "prevention of future deaths",
     "online abuse",
     "parenting order",
     "peer on peer abuse",
@@ -701,7 +706,7 @@ def find_topics(text: str) -> list[str]:
 _TYPED_IN_LOWER_CASE = tuple(
     acro
     for acro in PRACTICE_ACRONYMS
-    if (len(acro) >= 3 and acro.isalpha() and acro.lower() not in {"send", "mash", "lac", "odd"})
+    if (len(acro) >= 3 and acro.isalpha() and acro.lower() not in {"send", "mash", "lac", "odd", "dash"})
     or acro in {"SW", "HV", "DV", "CP", "YP", "MH"}
 )
 

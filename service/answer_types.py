@@ -93,6 +93,29 @@ _POINTING = frozenset(
 )
 
 
+# "What did the Section 175 audit find?", "what did SafeLives conclude?": what another body found, which the
+# reviews mention more often than they report. Not the review's own findings ("what did the reviewer find?").
+_FOUND_BY = re.compile(
+    r"\bwhat did (?:the |that |those |their |this |these |its )?"
+    r"(?!(?:[\w'’-]+ ){0,3}?(?:reviews?|reviewers?|report|briefing|panel|they|it|he|she|we|you|i|cspr|lcspr|scr|"
+    r"author|authors)\b)((?:[\w'’-]+ ){1,4}?)(?:actually |eventually |finally |ever )?"
+    r"(?:find|conclude|show|turn up|come out|end up (?:finding|concluding|recommending|saying))\b",
+    re.I,
+)
+_NOT_NAMING = frozenset(tokenize("actually newer new last latest recent most first second later earlier other"))
+
+
+def found_by(question: str) -> list[str]:
+    """Who or what "what did X find?" asks about, as keyword stems ("the Section 175 audit" -> section, 175,
+    audit)."""
+    m = _FOUND_BY.search(question)
+    if not m:
+        return []
+    return [
+        w for x in _WORD.findall(m.group(1)) if x.lower() not in STOPWORDS for w in tokenize(x) if w not in _NOT_NAMING
+    ]
+
+
 def changed_subject(question: str) -> list[str]:
     """What "has X changed since" asks about, as keyword stems ("did NICE ever respond" -> nice); none when it
     names nothing ("has anything changed?") or asks after any change ("has Dudley brought in anything?")."""
@@ -155,9 +178,10 @@ TYPES = (
         # "How long did he get?", "how long was that sentence?": a length of sentence, which "was convicted and
         # imprisoned" does not give.
         re.compile(
-            r"\bhow long did (?:he|she|they) get\b|\bhow long (?:was|were) (?:he|she|they) (?:jailed|imprisoned|"
-            r"in prison|in jail|sent down)\b|\bhow long was (?:that|the|his|her|their) (?:prison |jail |custodial )?"
-            r"sentence\b|\bhow long\b[^?]{0,40}\bsent down\b",
+            r"\bhow long did (?:he|she|they|(?:the|his|her|their|mum['’]s|mother['’]s) [a-z]+) get\b|"
+            r"\bhow long (?:was|were) (?:he|she|they) (?:jailed|imprisoned|in prison|in jail|sent down)\b|"
+            r"\bhow long was (?:that|the|his|her|their) (?:prison |jail |custodial )?sentence\b|"
+            r"\bhow long\b[^?]{0,40}\b(?:sent down|get in (?:prison|jail)|(?:go|went|sent) to (?:prison|jail))\b",
             re.I,
         ),
         re.compile(
@@ -182,7 +206,7 @@ TYPES = (
         "criminal outcome",
         # Was anyone charged, prosecuted, convicted, found guilty or responsible.
         re.compile(
-            r"\b(?:charged|prosecuted|prosecutions?|convicted|convictions?|jailed|imprisoned|"
+            r"\b(?:charged|prosecuted|prosecutions?|convicted|convictions?|jailed|imprisoned|arrested|"
             r"(?:found|held|pleaded) (?:guilty|responsible))\b",
             re.I,
         ),
@@ -190,7 +214,7 @@ TYPES = (
         # "sentenced to imprisonment for 2 years", "no prosecutions should be pursued". Not "custody" or
         # "court": a family court and police custody say nothing of an outcome.
         re.compile(
-            r"\b(?:charg(?:ed|es?|ing)\b(?! (?:of|for) (?:the|a|her|his|their)\b)|prosecut\w*|convict\w*|"
+            r"\b(?:charg(?:ed|es?|ing)\b(?! (?:of|for) (?:the|a|her|his|their)\b)|prosecut\w*|convict\w*|arrest\w*|"
             r"sentenc\w*|jail\w*|imprison\w*|prison|guilty|acquitt\w*|criminal (?:investigation|proceedings))",
             re.I,
         ),
@@ -208,10 +232,27 @@ TYPES = (
         "money",
         re.compile(
             r"\bhow much (?:money|funding|debt)\b|\bhow much\b[^?]{0,60}\b(?:cost|owe|owed|pay|paid|spend|spent|"
-            r"fund|funding|ask(?:ed)? for)\b",
+            r"fund|funding|ask(?:ed)? for|fined?)\b|"
+            # "What's the fine for...?", "the max fine a parent can get": a sum.
+            r"\bwhat(?:['’]s| is| was| are)? (?:the |a )?(?:max(?:imum)? |biggest |usual )?fines?\b",
             re.I,
         ),
         re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:pounds|k\b|million|thousand)", re.I),
+    ),
+    AnswerType(
+        "gestation",
+        # "How many weeks pregnant was she when she booked?", "what gestation was he born at?": weeks of pregnancy,
+        # before "how long" and "how many weeks" take it for a stretch of time.
+        re.compile(
+            r"\bweeks pregnant\b|\bgestation(?:al)?\b|\bhow far (?:along|gone)\b|"
+            r"\bhow many weeks\b[^?]{0,40}\b(?:pregnan\w*|booked|booking|antenatal|born)\b",
+            re.I,
+        ),
+        re.compile(
+            rf"\b{_NUMBER}[- ]weeks?['’]? (?:pregnant|gestation|of pregnancy|into (?:the|her) pregnancy)\b|"
+            r"\bgestation(?:al)?\b|\b(?:premature|prematurity|pre-term|preterm|full[- ]term)\b",
+            re.I,
+        ),
     ),
     AnswerType(
         "duration",
@@ -358,6 +399,35 @@ TYPES = (
             r"\b(?:[Rr]eviewer|[Aa]uthor|[Ww]riter|written by|authored by|undertaken by|led by)\s*:?\s*"
             r"(?:(?:Dr|Mr|Mrs|Ms|Miss|Professor)\.?\s+)?[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z'’-]+"
         ),
+    ),
+    AnswerType(
+        "score",
+        # "What DASH score gets a case to MARAC?", "how do you score the GCP2?": a score on a tool, which the reviews
+        # that name a tool do not give.
+        re.compile(r"\bscor(?:e|es|ed|ing)\b", re.I),
+        re.compile(r"\bscor\w*\b[^.]{0,30}?\b\d+\b|\b\d+\b[^.]{0,15}\bscor\w*|\b(?:level|grade) [1-5]\b", re.I),
+    ),
+    AnswerType(
+        "diagnosis",
+        # "What was mum's actual diagnosis?": a diagnosis, or a named condition.
+        re.compile(r"\bdiagnos(?:is|es|ed)\b", re.I),
+        re.compile(
+            r"\bdiagnos\w*|\b(?:depression|depressive|anxiety|bipolar|schizophreni\w*|psychos[ie]s|psychotic|"
+            r"personality disorder|ptsd|post[- ]traumatic|adhd|attention deficit|autis\w*|learning disabilit\w*|"
+            r"epilep\w*|dementia|eating disorder)\b",
+            re.I,
+        ),
+    ),
+    AnswerType(
+        "findings",
+        _FOUND_BY,
+        # A finding told of what the question names: "the audit found that...", "SafeLives concluded...".
+        re.compile(
+            r"\b(?:find|finds|found|finding|findings|conclu\w*|show(?:s|ed|n)?|reveal\w*|identif\w*|noted|"
+            r"observ\w*|assess\w*|confirm\w*|judged|recommend\w*|reported|highlight\w*|recorded)\b",
+            re.I,
+        ),
+        found_by,
     ),
     # Last: a question asking for one of the values above ("what is its Ofsted grade now?") wants that value.
     AnswerType(

@@ -50,6 +50,16 @@ from service.answer_types import counted, expected_type
         ("has that rule been changed since?", "later change"),
         ("Who was the independent author of the review?", "author"),
         ("who did they eventually get to write it?", "author"),
+        ("how long did the partner get in prison for it?", "prison term"),
+        ("what's the max fine a parent can get for that?", "money"),
+        ("who got arrested for the baby's head injury?", "criminal outcome"),
+        ("How many weeks pregnant was she when she booked in?", "gestation"),
+        ("What gestation was Child H born at?", "gestation"),
+        ("What DASH score do you need to refer to MARAC?", "score"),
+        ("how do you actually score the graded care profile?", "score"),
+        ("What was mum's actual mental health diagnosis?", "diagnosis"),
+        ("What did the Section 175 audit find about the holidays?", "findings"),
+        ("What did SafeLives conclude from their look at MARAC?", "findings"),
     ],
 )
 def test_questions_that_ask_for_a_value(question: str, name: str) -> None:
@@ -79,6 +89,8 @@ def test_questions_that_ask_for_a_value(question: str, name: str) -> None:
         "Did all that pushing back actually change anything?",  # an effect at the time, not a later change
         "What did the review say should change?",
         "Who was the chair who decided it wasn't a Serious Case Review?",  # a role's decision, not an author's name
+        "What did the lead reviewer find about fathers?",  # the review's own findings
+        "What did they find when they visited?",
     ],
 )
 def test_questions_that_ask_for_no_particular_value(question: str) -> None:
@@ -99,6 +111,20 @@ def test_what_holds_each_kind_of_value() -> None:
     assert holds("How old was she?", "This case involved a 6 week old child.")
     assert not holds("How old was she?", "She started school in October 2020.")
     assert not holds("How old was the child?", "The term 'children' includes children up to 18 years of age.")
+    assert holds("How many weeks pregnant was she?", "She booked at 22 weeks pregnant.")
+    assert not holds("How many weeks pregnant was she?", "The conference was seven weeks after the visit.")
+    assert holds("What DASH score was she?", "The DASH risk checklist gave a score of 14.")
+    assert not holds("What DASH score was she?", "A DASH was completed and she was referred to MARAC.")
+    assert holds("What was her diagnosis?", "She had a diagnosis of attention deficit hyperactivity disorder.")
+    assert not holds("What was her diagnosis?", "Mother's mental health was a concern to the health visitor.")
+    assert holds("What's the fine for that?", "Parents can be fined up to £2,500.")
+    # Another body's findings: told of that body, not merely mentioned.
+    audit = "What did the Section 175 audit find?"
+    findings = expected_type(audit)
+    assert findings is not None
+    assert findings.holds("The section 175 audit found that few schools had cover.", audit)
+    assert not findings.holds("A section 175 audit is completed by schools each year.", audit)
+    assert not findings.holds("Ofsted found that schools had no cover.", audit)
     assert holds("How many incidents?", "There had been 73 recorded incidents.")
     assert holds("How many partners?", "Mother had nine known partners.")
     assert not holds("How many incidents?", "He was known to police from 2001 onwards.")  # a year is not a count
