@@ -429,6 +429,26 @@ TYPES = (
         ),
         found_by,
     ),
+    AnswerType(
+        "placement",
+        # "Was Child Y taken into care in the end?", "where is he living now?": where a child went to live, which
+        # reviews of the practice before the harm seldom report.
+        re.compile(
+            r"\b(?:taken into care|go(?:ne)? into (?:care|foster care)|went into (?:care|foster care)|still at home|"
+            r"(?:go|went|gone|going) back home|living now|live now|in care now|end(?:ed)? up living|"
+            r"where (?:are|is|do|does|did) (?:they|he|she|the \w+|child \w)(?: end up)? (?:living|live|go|now)|"
+            r"where['’]s (?:he|she|the \w+) living)\b",
+            re.I,
+        ),
+        re.compile(
+            # Not "was living with" or "lived with": the family before, which every review describes.
+            r"\b(?:lives? with|now living with|placed (?:with|in)|placements?|foster (?:care|carers?)|"
+            r"in (?:our |their |local authority )?care|looked after|care order|special guardianship|kinship|"
+            r"police protection|returned (?:home|to)|remain\w* (?:at home|living|with)|went (?:to live|home)|"
+            r"moved (?:in )?with|grandparents?|grandmother|nan)\b",
+            re.I,
+        ),
+    ),
     # Last: a question asking for one of the values above ("what is its Ofsted grade now?") wants that value.
     AnswerType(
         "later change",

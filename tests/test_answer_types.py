@@ -60,6 +60,8 @@ from service.answer_types import counted, expected_type
         ("What was mum's actual mental health diagnosis?", "diagnosis"),
         ("What did the Section 175 audit find about the holidays?", "findings"),
         ("What did SafeLives conclude from their look at MARAC?", "findings"),
+        ("Was Child Y eventually taken into care?", "placement"),
+        ("where is child o living now?", "placement"),
     ],
 )
 def test_questions_that_ask_for_a_value(question: str, name: str) -> None:
@@ -118,6 +120,8 @@ def test_what_holds_each_kind_of_value() -> None:
     assert holds("What was her diagnosis?", "She had a diagnosis of attention deficit hyperactivity disorder.")
     assert not holds("What was her diagnosis?", "Mother's mental health was a concern to the health visitor.")
     assert holds("What's the fine for that?", "Parents can be fined up to £2,500.")
+    assert holds("Where is he living now?", "Child O now lives with their maternal grandmother.")
+    assert not holds("Was she taken into care?", "She was the youngest of 6 children living with a single mother.")
     # Another body's findings: told of that body, not merely mentioned.
     audit = "What did the Section 175 audit find?"
     findings = expected_type(audit)
