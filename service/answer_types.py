@@ -116,6 +116,26 @@ def found_by(question: str) -> list[str]:
     ]
 
 
+# "How old was Child P's mum when...?": an age asked of a relative wants that relative's age, not the child's.
+_AGE_OF = re.compile(
+    r"\bhow old (?:was|were|is|are) ((?:[\w'’-]+ ){1,5}?)(?:when|at|by|on|in|and|before|after)\b", re.I
+)
+_RELATIVES = frozenset(
+    tokenize(
+        "mum mums mother mothers mom dad dads father fathers brother brothers sister sisters sibling siblings "
+        "partner boyfriend girlfriend stepfather stepmother grandmother grandfather nan grandparents uncle aunt"
+    )
+)
+
+
+def age_of(question: str) -> list[str]:
+    """The relative "how old was X" asks about, as keyword stems ("Child P's mum" -> mum); none for the child."""
+    m = _AGE_OF.search(question + " ")
+    if not m:
+        return []
+    return [w for x in _WORD.findall(m.group(1)) for w in tokenize(x) if w in _RELATIVES]
+
+
 def changed_subject(question: str) -> list[str]:
     """What "has X changed since" asks about, as keyword stems ("did NICE ever respond" -> nice); none when it
     names nothing ("has anything changed?") or asks after any change ("has Dudley brought in anything?")."""
@@ -227,6 +247,7 @@ TYPES = (
             rf"(?<!up to )(?<!under )\b{_NUMBER}[- ]{_UNIT} of age\b|\b(?:teenager|teenage|newborn|infant|toddler)\b",
             re.I,
         ),
+        age_of,
     ),
     AnswerType(
         "money",

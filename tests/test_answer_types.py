@@ -120,6 +120,12 @@ def test_what_holds_each_kind_of_value() -> None:
     assert holds("What was her diagnosis?", "She had a diagnosis of attention deficit hyperactivity disorder.")
     assert not holds("What was her diagnosis?", "Mother's mental health was a concern to the health visitor.")
     assert holds("What's the fine for that?", "Parents can be fined up to £2,500.")
+    # An age asked of a relative is that relative's, not the child's.
+    mum = "How old was Child P's mum when she had her first baby?"
+    age = expected_type(mum)
+    assert age is not None and age.name == "age"
+    assert age.holds("Her mother was 17 years old at the time of the birth.", mum)
+    assert not age.holds("Child P was 2 years old and had been seen by the health visitor.", mum)
     assert holds("Where is he living now?", "Child O now lives with their maternal grandmother.")
     assert not holds("Was she taken into care?", "She was the youngest of 6 children living with a single mother.")
     # Another body's findings: told of that body, not merely mentioned.
