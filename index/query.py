@@ -255,6 +255,11 @@ IDIOMS: dict[str, str] = {
         ),
         "missed",
     ),
+    # "Our MARFs keep getting knocked back": not accepted.
+    **dict.fromkeys(
+        tuple(f"{verb} back" for verb in ("knocked", "knocking", "knock", "knocks", "bounced", "bouncing", "bounce")),
+        "not accepted",
+    ),
     # "Off every agency's radar": the reviews say invisible to services, hidden from agencies.
     **dict.fromkeys(
         (
@@ -630,7 +635,8 @@ _ROLES = (
     r"practitioners?|clinicians?|students?|carers?|midwife|midwives|paediatrician|chair|reviewer|trainer|adviser|"
     r"advisor|councillor|consultant|therapist|co-?ordinator|investigator|detective|dsl|idva|isva|iro|senco|hv|sw|"
     r"nqsw|gp|ewo|pcso|fsw|cpn|ddsl|bm|hca|coach|receptionist|childminder|dentist|pharmacist|assistant|governor|"
-    r"volunteer|tutor|chaplain|vicar|imam|priest|pastor|paramedic|optician|physio|psychologist|psychiatrist|doctor|rep"
+    r"volunteer|tutor|chaplain|vicar|imam|priest|pastor|paramedic|optician|physio|psychologist|psychiatrist|doctor|rep|"
+    r"inspector|magistrate|solicitor|barrister|lawyer|researcher|commissioner|analyst"
 ).split("|")
 _PREPARING = r"(?:running|doing|delivering|preparing|planning|putting together|writing|pulling together|building)"
 _PIECE = (
@@ -643,7 +649,7 @@ _PIECE = (
 # it introduces ("As a school nurse what are my duties...?").
 _SELF_INTRODUCTION = re.compile(
     # "As a DSL, ...", "speaking as a parent": not "set out as the legal test", "such as a GP".
-    r"\b(?:(?:I'?m|I am|we'?re|we are)\s+(?:a|an|the|one of the)|I work (?:as|in|with|for)|"
+    r"\b(?:(?:I'?m|I am|we'?re|we are)\s+(?:a|an|the|one of the)|I (?:work|sit|serve|volunteer) (?:as|in|with|for|on)|"
     r"(?:(?<![\w'’] )|(?<=speaking )|(?<=asking )|(?<=writing )|(?<=talking ))as\s+(?:a|an|the|one of the))\s+"
     r"(?!(?:result|whole|consequence|matter|way|means)\b)"
     r"[^,.;:!?\n–—]*?(?=\s+-\s+|[,.;:!?\n–—]|$|\s+(?:what|how|when|where|why|which|who|whose|do|does|did|is|are|"
@@ -654,8 +660,10 @@ _SELF_INTRODUCTION = re.compile(
     rf"|\b(?:for|in)\s+(?:a|an|my|our)\s+{_PIECE}\s+(?:I'?m|I am|we'?re|we are)\s+{_PREPARING}\b"
     # A role heading the question: "IDVA - I often find...", "Probation officer. In the Child O case...".
     # Not a subject put first: "the school nurse, was she told?".
-    r"|^\s*(?!(?:the|a|an|this|that|his|her|their)\s)(?:[\w&/'’-]+\s+){0,3}?(?:" + "|".join(_ROLES) + r")\s*"
-    r"(?=[-–—:.,]\s)"
+    # "Midwife q - ...", "ED nurse, quick one - ...": the asker's "question" after the role names nothing.
+    r"|^\s*(?!(?:the|a|an|this|that|his|her|their)\s)(?:[\w&/'’-]+\s+){0,3}?(?:" + "|".join(_ROLES) + r")"
+    r"(?:,?\s+(?:quick\s+)?(?:q|question|query|one))?\s*(?=[-–—:.,]\s)"
+    r"|\bquick (?:one|q|question|query)\b"
     # With where they work: "IRO in Bradford. ...", "HCA on a children's ward. ..."; not "got a SW in supervision,".
     r"|^\s*(?:(?!(?:the|a|an|this|that|his|her|their|my|our|got|have|has|had)\s)[\w&/'’-]+\s+){0,2}?"
     r"(?:" + "|".join(_ROLES) + r")\s+(?:on|in|at|for|from|with)\s+(?:[\w&/'’-]+\s+){0,3}?[\w&/'’-]+\s*"

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from index.keyword import STOPWORDS, tokenize
-from index.query import synonym_stems
+from index.query import strip_self_introduction, synonym_stems
 
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 _YEAR = r"(?:19|20)\d\d"
@@ -496,5 +496,7 @@ TYPES = (
 
 
 def expected_type(question: str) -> AnswerType | None:
-    """The type of value the question asks for, if it asks for one (see the module docstring)."""
-    return next((t for t in TYPES if t.asks.search(question)), None)
+    """The type of value the question asks for, if it asks for one (see the module docstring); the asker's
+    introduction of themselves asks for nothing ("I sit as a magistrate and we get attendance prosecutions.")."""
+    asked = strip_self_introduction(question)
+    return next((t for t in TYPES if t.asks.search(asked)), None)

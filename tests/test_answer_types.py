@@ -93,6 +93,7 @@ def test_questions_that_ask_for_a_value(question: str, name: str) -> None:
         "Who was the chair who decided it wasn't a Serious Case Review?",  # a role's decision, not an author's name
         "What did the lead reviewer find about fathers?",  # the review's own findings
         "What did they find when they visited?",
+        "I sit as a magistrate and we get attendance prosecutions. Was there a recommendation on attendance?",
     ],
 )
 def test_questions_that_ask_for_no_particular_value(question: str) -> None:

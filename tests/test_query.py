@@ -521,6 +521,7 @@ def test_an_idiom_brings_in_the_reviews_words_one_way_only() -> None:
     assert "disguised compliance" in g.expand("parents going through the motions")
     assert "missed" in g.expand("kids slipping through the net before school")
     assert "invisible" in g.expand("how long was Child Y off every agency's radar?")
+    assert "not accepted" in g.expand("what if our MARFs keep getting knocked back?")
     assert {"discussed", "closed"} <= set(g.expand("did she run it past anyone before she shut it?"))
     assert "identified" in g.expand("who first picked up that she wasn't in school?")
     assert "identified" not in g.expand("dad picked up the baby")  # carried, not noticed
@@ -745,6 +746,11 @@ def test_a_role_heading_the_question_is_who_asks() -> None:
     assert find_acronyms("IRO in Bradford. What did the Emily report want to happen?") == []
     assert "ward" not in strip_self_introduction("HCA on a children's ward. Why did the review take so long?")
     assert "LSCP" not in find_acronyms("lscp bm. in emily what was the response on families moving address?")
+    # "q", "quick one" after the role, and "I sit as a ..." are who asks too; so is all they add in that clause.
+    assert strip_self_introduction("Midwife q - how many weeks was she?").strip() == "- how many weeks was she?"
+    assert "quick" not in strip_self_introduction("ED nurse, quick one - emily review, how old was she?")
+    sits = strip_self_introduction("I sit as a magistrate and we get attendance prosecutions. Was there a rec?")
+    assert "prosecutions" not in sits and "Was there a rec?" in sits
 
 
 def test_a_followup_pointing_at_a_thing_by_its_noun_carries_the_answers_name_for_it() -> None:
