@@ -457,7 +457,9 @@ TYPES = (
         re.compile(
             r"\b(?:taken into care|go(?:ne)? into (?:care|foster care)|went into (?:care|foster care)|still at home|"
             r"(?:go|went|gone|going) back home|living now|live now|in care now|end(?:ed)? up living|"
-            r"where (?:are|is|do|does|did) (?:they|he|she|the \w+|child \w)(?: end up)? (?:living|live|go|now)|"
+            # A child, not a thing: not "where did the referral go after?".
+            r"where (?:are|is|do|does|did) (?:they|he|she|the (?:child|children|kids?|baby|boy|girl|lad|siblings)|"
+            r"child \w)(?: end up)? (?:living|live|go|now)|"
             r"where['’]s (?:he|she|the \w+) living)\b",
             re.I,
         ),

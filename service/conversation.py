@@ -136,7 +136,8 @@ _CONTINUES = re.compile(rf"^\s*({_CONTINUING})\b", re.I)
 # An acknowledgement before the question ("ok, and ...", "thanks - what about ...") says nothing of it.
 _ACKNOWLEDGED = re.compile(
     r"^\s*(?:(?:ok(?:ay)?|right|thanks|thank you|cheers|great|cool|fine|got it|good to (?:hear|know)|"
-    r"interesting|makes sense)(?:\s*[,.!:;\-]+\s*|\s+(?=(?:and|so|but|what|how|then|thanks|thank you)\b)))+",
+    r"interesting|makes sense|jeez|wow|blimey|gosh|crikey|yikes|omg|oh dear|oh no|oh god|god|ugh|hmm+|oof)"
+    r"(?:\s*[,.!:;\-]+\s*|\s+(?=(?:and|so|but|what|how|then|thanks|thank you)\b)))+",
     re.I,
 )
 

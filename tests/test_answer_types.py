@@ -94,6 +94,7 @@ def test_questions_that_ask_for_a_value(question: str, name: str) -> None:
         "What did the lead reviewer find about fathers?",  # the review's own findings
         "What did they find when they visited?",
         "I sit as a magistrate and we get attendance prosecutions. Was there a recommendation on attendance?",
+        "What happened at that appointment and where did the referral go after?",  # a thing, not a child
     ],
 )
 def test_questions_that_ask_for_no_particular_value(question: str) -> None:

@@ -174,6 +174,7 @@ def test_an_acknowledgement_before_a_followup_is_not_its_words() -> None:
     r = resolve("good to hear. did the other reviews find people that willing to challenge?", history, ALL)
     assert r.is_followup and "child-y" not in r.review_ids and "good" not in r.query.lower()
     assert resolve("ok, and what about the GP?", history, ALL).query.startswith("what about the GP")
+    assert resolve("jeez. and what about the GP?", history, ALL).query.startswith("what about the GP")
     # A word that only looks like one is kept.
     assert resolve("Right to privacy: what did they say?", history, ALL).query.startswith("Right to privacy")
 
