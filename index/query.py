@@ -598,7 +598,6 @@ TOPICS: tuple[str, ...] = (
     "national referral mechanism",
     "non-molestation order",
     "operation encompass",
-    "coroner",
     "prevention of future deaths",
     "online abuse",
     "parenting order",

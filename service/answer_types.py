@@ -24,6 +24,12 @@ changed", "schools now have arrangements") about what was asked after answers; "
 its guidance", written of the time before the review, does not. "Who was the independent author?" wants a
 person named as the author.
 
+More near misses of that kind: a tool's score ("what DASH score..."), a diagnosis, weeks of pregnancy, a fine,
+where a child lives now ("was Child Y taken into care in the end?"), and another body's findings ("what did the
+Section 175 audit find?": a finding told near that body's name). "How old was Child P's mum...?" wants an age
+near the mother, not the child's. The asker's introduction asks for nothing ("I sit as a magistrate and we get
+attendance prosecutions" asks for no criminal outcome).
+
 Questions without such a wh-phrase (most of them) have no expected type and are not affected.
 """
 

@@ -656,6 +656,8 @@ def test_an_acronym_for_what_no_review_mentions_is_unheld(real_engine) -> None: 
     assert r.expand("can I share with MARAC under GDPR? what was her DASH?").unheld == ("GDPR", "DASH")
     assert r.expand("did the school get Operation Encompass calls?").unheld == ("operation encompass",)
     assert r.expand("a mad dash to the hospital").unheld == ()  # "dash" in lower case is a word
+    # No review says "coroner", but one gives the inquest's verdict: a coroner is no topic the library lacks.
+    assert r.expand("what did the coroner decide about Child P's death?").unheld == ()
 
 
 def test_the_askers_introduction_is_not_a_word_the_library_lacks(real_engine) -> None:  # type: ignore[no-untyped-def]
