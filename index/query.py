@@ -624,7 +624,11 @@ TOPICS: tuple[str, ...] = (
     "young carer",
 )
 # Shorter names the field also writes them by: a TAF or TAC is a "Team Around" meeting.
-SHORT_NAMES: dict[str, tuple[str, ...]] = {"TAF": ("team around",), "TAC": ("team around",)}
+SHORT_NAMES: dict[str, tuple[str, ...]] = {
+    "TAF": ("team around",),
+    "TAC": ("team around",),
+    "GDPR": ("data protection",),  # a review weighing data protection has not left GDPR unmentioned
+}
 # Written in capitals, these are not acronyms: they are chat, or the time of day.
 _NOT_ACRONYMS = frozenset({"OK", "OMG", "FYI", "ASAP", "BTW", "TBH", "IMO", "PLS", "THX", "AM", "PM", "TV", "ID"})
 _ACRONYM = re.compile(r"(?<![\w&])([A-Z][A-Za-z&]{0,6}?)(?:s|'s|’s)?(?![\w&])")

@@ -653,7 +653,7 @@ def test_an_acronym_for_what_no_review_mentions_is_unheld(real_engine) -> None: 
     assert r.expand("what do the reviews say about private fostering?").unheld == ("private fostering",)
     assert r.expand("a lad who might be trafficked").unheld == ("trafficking",)
     assert r.expand("what do the reviews say about neglect and domestic abuse?").unheld == ()  # held topics
-    assert r.expand("can I share with MARAC under GDPR? what was her DASH?").unheld == ("GDPR", "DASH")
+    assert r.expand("what was her DASH? any GDPR issues?").unheld == ("DASH",)  # the reviews weigh data protection
     assert r.expand("did the school get Operation Encompass calls?").unheld == ("operation encompass",)
     assert r.expand("a mad dash to the hospital").unheld == ()  # "dash" in lower case is a word
     # No review says "coroner", but one gives the inquest's verdict: a coroner is no topic the library lacks.
