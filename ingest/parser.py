@@ -236,12 +236,13 @@ class _ReviewParser:
         self.stack.append(_Heading(level, title, markdown))
 
     # -- paragraphs -------------------------------------------------------
-    def _add(self, label: str | None, text: str, page: int | None) -> None:
+    def _add(self, label: str | None, text: str, page: int | None, section: tuple[str, ...] | None = None) -> None:
         body, refs = _extract_refs(text)
         stripped = clean_inline(body)
         if not stripped:
             return
-        self.paras.append(_Para(label, self._section(), page, [body], refs, open_list=stripped.endswith(":")))
+        section = self._section() if section is None else section
+        self.paras.append(_Para(label, section, page, [body], refs, open_list=stripped.endswith(":")))
 
     def _continue(self, text: str) -> None:
         body, refs = _extract_refs(text)
@@ -354,8 +355,8 @@ class _ReviewParser:
             return False
 
         if _CREDIT_LINE.match(cleaned) and not any(p.label for p in self.paras) and _word_count(cleaned) <= 30:
-            # Before the first numbered paragraph: a title-page credit, a paragraph of its own.
-            self._add(None, body, item.page)
+            # Before the first numbered paragraph: a title-page credit, a paragraph of its own ("Title page ¶1").
+            self._add(None, body, item.page, section=("Title page",))
             return False
 
         # Bold-only or standalone title lines are headings, unless they continue a lowercase sentence.

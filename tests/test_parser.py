@@ -51,8 +51,9 @@ def test_contents_page_is_not_indexed(child_y: dict[str, Paragraph]) -> None:
 
 def test_title_page_credits_are_citable_paragraphs(child_y: dict[str, Paragraph]) -> None:
     # Short "Key: value" lines on a title page would otherwise be read as headings, and "who wrote it?" lost.
-    front = [p.text for p in child_y.values() if p.ordinal <= 2]
-    assert front == ["Independent Reviewer: Nicki Pettitt", "Date published: 2nd February 2022"]
+    assert child_y["Title page ¶1"].text == "Independent Reviewer: Nicki Pettitt"
+    assert child_y["Title page ¶2"].text == "Date published: 2nd February 2022"
+    assert child_y["Title page ¶1"].section == "Title page"
     pages = [PageText(None, "Overview Report\n\nLead Reviewer: A. Smith\n\n1 Introduction\n\n1.1 Text.\n\nAuthor: B\n")]
     paras = parse_review(pages, "r")
     assert [p.text for p in paras][:2] == ["Lead Reviewer: A. Smith", "Text."]
