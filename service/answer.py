@@ -211,15 +211,14 @@ class ExtractiveAnswerer:
         if evidence_strength(r, q, hits, qvec) < self.settings.answer.abstain_threshold:
             return self.abstain(query, hits, q.unheld)
         wanted, scored = self._sentences(question, query, filters, kind, q, qvec, hits)
-        missing = self._missing(question, wanted, scored)
-        if missing:
+        held = self._first_held(question, wanted, scored)
+        if wanted and held is None and self.settings.answer.type_window:
             # "How many...?" answered by sentences with no number in them is not an answer.
-            log.debug("no %s among the best sentences: abstaining", missing.name)
+            log.debug("no %s among the best sentences: abstaining", wanted.name)
             return self.abstain(query, hits)
-        if wanted:
+        if held:
             # "Who was the lead reviewer?": the answer leads with the sentence that names one.
-            held = next((s for s in scored if wanted.holds(s.sentence, question)), None)
-            scored = [held, *(s for s in scored if s is not held)] if held else scored
+            scored = [held, *(s for s in scored if s is not held)]
         if kind == "fact" and len(filters.review_ids or []) != 1 and len(r.reviews) > 1:
             # No one review in focus (none named, none carried from the conversation): the question is about
             # the library, so the answer says which reviews hold it rather than quoting only the top paragraph.
@@ -269,10 +268,17 @@ class ExtractiveAnswerer:
         wanted = expected_type(question)  # what the question asks now, a follow-up included
         return wanted, self._score_sentences(question, hits, qvec, query_words, kind, wanted)
 
+    def _first_held(self, question: str, wanted: AnswerType | None, scored: list[Scored]) -> Scored | None:
+        """The best sentence holding the kind of value the question asks for, among the best
+        ``answer.type_window`` (all of them when that is 0)."""
+        if wanted is None:
+            return None
+        window = self.settings.answer.type_window
+        return next((s for s in (scored[:window] if window else scored) if wanted.holds(s.sentence, question)), None)
+
     def _missing(self, question: str, wanted: AnswerType | None, scored: list[Scored]) -> AnswerType | None:
         """The kind of value the question asks for when none of the best sentences holds one, else None."""
-        window = self.settings.answer.type_window
-        if wanted and window and not any(wanted.holds(s.sentence, question) for s in scored[:window]):
+        if wanted and self.settings.answer.type_window and self._first_held(question, wanted, scored) is None:
             return wanted
         return None
 

@@ -111,15 +111,17 @@ _FOUND_BY = re.compile(
 _NOT_NAMING = frozenset(tokenize("actually newer new last latest recent most first second later earlier other"))
 
 
+def _naming_stems(words: str, naming_nothing: frozenset[str]) -> list[str]:
+    """The keyword stems of the words that name something: no stopwords, none of ``naming_nothing``."""
+    stems = [w for x in _WORD.findall(words) if x.lower() not in STOPWORDS for w in tokenize(x)]
+    return [w for w in stems if w not in naming_nothing]
+
+
 def found_by(question: str) -> list[str]:
     """Who or what "what did X find?" asks about, as keyword stems ("the Section 175 audit" -> section, 175,
     audit)."""
     m = _FOUND_BY.search(question)
-    if not m:
-        return []
-    return [
-        w for x in _WORD.findall(m.group(1)) if x.lower() not in STOPWORDS for w in tokenize(x) if w not in _NOT_NAMING
-    ]
+    return _naming_stems(m.group(1), _NOT_NAMING) if m else []
 
 
 # "How old was Child P's mum when...?": an age asked of a relative wants that relative's age, not the child's.
@@ -148,8 +150,7 @@ def changed_subject(question: str) -> list[str]:
     m = _LATER_SUBJECT.search(question)
     if not m or re.search(r"\b(?:anything|something)\b", question[m.start() :], re.I):
         return []
-    words = [w for x in _WORD.findall(m.group(1)) if x.lower() not in STOPWORDS for w in tokenize(x)]
-    return [w for w in words if w not in _POINTING]
+    return _naming_stems(m.group(1), _POINTING)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from service.answer_types import counted, expected_type
     [
         ("How old was Child Y when they started school?", "age"),
         ("At what age can a child be left home alone?", "age"),
+        ("How old was Child P's mum when she had her first baby?", "age"),
         ("How much money did the family owe?", "money"),
         ("How much did the new service cost?", "money"),
         ("How long was the child in foster care?", "duration"),
@@ -105,7 +106,7 @@ def test_what_holds_each_kind_of_value() -> None:
     def holds(question: str, sentence: str) -> bool:
         wanted = expected_type(question)
         assert wanted is not None
-        return wanted.holds(sentence)
+        return wanted.holds(sentence, question)
 
     assert holds("How old was she?", "By then Child Y was nearly seven years old.")
     assert holds("Who was the independent author?", "Independent Reviewer: Jane Smith")
@@ -124,19 +125,15 @@ def test_what_holds_each_kind_of_value() -> None:
     assert holds("What's the fine for that?", "Parents can be fined up to £2,500.")
     # An age asked of a relative is that relative's, not the child's.
     mum = "How old was Child P's mum when she had her first baby?"
-    age = expected_type(mum)
-    assert age is not None and age.name == "age"
-    assert age.holds("Her mother was 17 years old at the time of the birth.", mum)
-    assert not age.holds("Child P was 2 years old and had been seen by the health visitor.", mum)
+    assert holds(mum, "Her mother was 17 years old at the time of the birth.")
+    assert not holds(mum, "Child P was 2 years old and had been seen by the health visitor.")
     assert holds("Where is he living now?", "Child O now lives with their maternal grandmother.")
     assert not holds("Was she taken into care?", "She was the youngest of 6 children living with a single mother.")
     # Another body's findings: told of that body, not merely mentioned.
     audit = "What did the Section 175 audit find?"
-    findings = expected_type(audit)
-    assert findings is not None
-    assert findings.holds("The section 175 audit found that few schools had cover.", audit)
-    assert not findings.holds("A section 175 audit is completed by schools each year.", audit)
-    assert not findings.holds("Ofsted found that schools had no cover.", audit)
+    assert holds(audit, "The section 175 audit found that few schools had cover.")
+    assert not holds(audit, "A section 175 audit is completed by schools each year.")
+    assert not holds(audit, "Ofsted found that schools had no cover.")
     assert holds("How many incidents?", "There had been 73 recorded incidents.")
     assert holds("How many partners?", "Mother had nine known partners.")
     assert not holds("How many incidents?", "He was known to police from 2001 onwards.")  # a year is not a count
