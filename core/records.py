@@ -6,6 +6,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# The section of a review's title-page credits ("Independent Reviewer: ..."), which come before its first paragraph.
+TITLE_PAGE = "Title page"
 _NUMBERED_LABEL = re.compile(r"\d+(\.\d+)*[a-z]?")
 
 

@@ -113,6 +113,15 @@ class RetrievalSettings(BaseModel):
         description="Added (in linear fusion) to paragraphs labelled or sectioned as recommendations when the "
         "question asks what was recommended.",
     )
+    opening_paragraphs: int = Field(
+        3, ge=0, description="How many of a review's first paragraphs count as its opening, which tells the case."
+    )
+    opening_prior: float = Field(
+        1.0,
+        ge=0,
+        description="Added (in linear fusion) to a review's opening paragraphs when the question asks what happened "
+        "to the child: enough to put them first (evals/DECISIONS.md).",
+    )
     followup_own_weight: float = Field(
         0.3,
         ge=0,
@@ -188,6 +197,12 @@ class AnswerSettings(BaseModel):
         description="Taken off a candidate sentence for a recommendation question that shares none of the "
         "question's topic words ('the following additional recommendations are made'): it says that something "
         "was recommended, not what about (dev split, evals/DECISIONS.md).",
+    )
+    opening_boost: float = Field(
+        0.5,
+        ge=0,
+        description="Added to a sentence telling of harm in a review's opening paragraphs when the question asks "
+        "what happened to the child (see `retrieval.opening_prior`).",
     )
     max_theme_reviews: int = Field(6, ge=1, description="Reviews quoted for a thematic question.")
     theme_sentences: int = Field(

@@ -155,6 +155,8 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("closed", "closure", "case closure", "closing", "shut", "shutting"),
     # "Who noticed she wasn't in school?": the reviews say who identified it.
     ("identified", "noticed", "discovered", "spotted", "realised", "realized"),
+    # "Who hurt Child O?": the reviews say the child was assaulted or injured.
+    ("hurt", "injured", "injury", "injuries", "assaulted", "attacked", "attack"),
     (
         "relatives",
         "close relatives",

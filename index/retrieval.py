@@ -21,7 +21,7 @@ from llama_index.core.vector_stores import FilterCondition, FilterOperator, Meta
 from llama_index.vector_stores.chroma import ChromaVectorStore
 from threadpoolctl import threadpool_limits
 
-from core.records import Paragraph, ReviewMeta
+from core.records import TITLE_PAGE, Paragraph, ReviewMeta
 from core.settings import Settings
 from index.cache import replace_cache
 from index.embedder import Embedder, LlamaEmbedding, TokenVectors, get_embedder
@@ -189,6 +189,7 @@ class Hit:
     keyword: float  # BM25 score of the chunk
     coverage: float  # share of the query's content words found in the paragraph
     late: float = 0.0  # late-interaction (token MaxSim) score of the paragraph's best chunk, 0..1
+    opening: bool = False  # one of its review's opening paragraphs, favoured for "what happened to the child?"
 
 
 @dataclass
@@ -280,6 +281,14 @@ class Retriever:
         for c in sorted(chunks, key=lambda c: int(c.metadata.get("part", 0))):
             self.first_chunk.setdefault((c.review_id, c.label), c.id)
             self.para_chunks.setdefault((c.review_id, c.label), []).append(c.id)
+        # Each review's opening paragraphs, where a review tells what happened to the child: the first few of
+        # some length after the title page's credits.
+        self.openings: dict[str, list[tuple[str, str]]] = {}
+        for p in sorted(self.paragraphs, key=lambda p: p.ordinal):
+            opening = self.openings.setdefault(p.review_id, [])
+            told = p.section != TITLE_PAGE and len(p.text.split()) >= 10
+            if told and len(opening) < self.settings.retrieval.opening_paragraphs:
+                opening.append((p.review_id, p.label))
         folder = self.settings.paths.bm25_dir
         try:
             self.keyword = KeywordIndex.load_or_build(chunks, folder)
@@ -469,9 +478,11 @@ class Retriever:
         diversify: bool = False,
         query_vec: np.ndarray | None = None,
         recommendations: bool = False,
+        opening: bool = False,
     ) -> list[Hit]:
         """Paragraphs best first. ``diversify`` caps how many come from one review at the top;
-        ``recommendations`` favours paragraphs that are recommendations (the question asks for them)."""
+        ``recommendations`` favours paragraphs that are recommendations (the question asks for them);
+        ``opening`` favours each review's opening paragraphs (the question asks what happened to the child)."""
         self.ensure_nonempty()
         s = self.settings.retrieval
         top_k = top_k or s.top_k
@@ -506,6 +517,9 @@ class Retriever:
             # Thematic questions need every review's best paragraphs among the candidates.
             for cid in self._per_review_best(sims, filters, per_review=2):
                 fused.setdefault(cid, 0.0)
+        opened = set(self.opening_chunks(filters)) if opening else set()
+        for cid in opened:
+            fused.setdefault(cid, 0.0)
         dense_score = dict(dense_ranked)
         kw_score = dict(keyword_ranked)
 
@@ -533,13 +547,18 @@ class Retriever:
             if dense is None and cid in self.chunk_vecs:
                 dense = float(self.chunk_vecs[cid] @ qvec)
             late = max((late_score.get(c, 0.0) for c in self.para_chunks.get(key, [cid])), default=0.0)
-            best[key] = Hit(para, cid, score, dense or 0.0, kw_score.get(cid, 0.0), coverage, late)
+            best[key] = Hit(
+                para, cid, score, dense or 0.0, kw_score.get(cid, 0.0), coverage, late, self.first_chunk[key] in opened
+            )
         if s.fusion == "linear" and best:
             self._linear_scores(list(best.values()), sims)
             if recommendations:
                 for h in best.values():
                     if is_recommendation(h.paragraph):
                         h.score += s.recommendation_prior
+            for h in best.values():
+                if h.opening:
+                    h.score += s.opening_prior
         hits = sorted(best.values(), key=lambda h: -h.score)
         if self.reranker is not None and hits:
             hits = self._rerank(self.reranker, q.text, hits, s.rerank_k)
@@ -580,6 +599,11 @@ class Retriever:
         if allowed is not None:
             ranked = [cid for cid in ranked if cid in allowed]
         return by_id, ranked[:k]
+
+    def opening_chunks(self, filters: Filters) -> list[str]:
+        """The first chunks of the opening paragraphs of the reviews the filters allow."""
+        cids = (self.first_chunk.get(key) for keys in self.openings.values() for key in keys)
+        return [cid for cid in cids if cid is not None and filters.allows(self.chunk_by_id[cid].metadata)]
 
     def _per_review_best(self, sims: np.ndarray, filters: Filters, per_review: int) -> list[str]:
         taken: dict[str, list[str]] = {}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from core.records import Paragraph
+from core.records import TITLE_PAGE, Paragraph
 from ingest.loaders import PageText
 
 SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
@@ -356,7 +356,7 @@ class _ReviewParser:
 
         if _CREDIT_LINE.match(cleaned) and not any(p.label for p in self.paras) and _word_count(cleaned) <= 30:
             # Before the first numbered paragraph: a title-page credit, a paragraph of its own ("Title page ¶1").
-            self._add(None, body, item.page, section=("Title page",))
+            self._add(None, body, item.page, section=(TITLE_PAGE,))
             return False
 
         # Bold-only or standalone title lines are headings, unless they continue a lowercase sentence.

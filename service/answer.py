@@ -45,6 +45,33 @@ _RECOMMEND = re.compile(
     re.I,
 )
 
+# "What happened to Child O?", "a one line summary of what happened to the baby", "what was the case about?": the
+# case itself, which a review tells in its opening paragraphs. A name must be one of the library's children.
+_WHAT_HAPPENED = re.compile(
+    r"\bwhat (?:\w+ )?happened (?:to|with) (?:child [a-z]|(?:the|this|that|both|these|those) (?:two |little )?"
+    r"(?:baby|babies|child|children|kids?|little ones?|boy|girl|toddler|infant|young person)|(?P<name>\w+))\b(?!['’])|"
+    r"\bwhat (?:was|is|were) (?:the|this|that) (?:case|review|incident)s? (?:\w+ )?about\b|"
+    r"\bsummary of (?:the|this|that) case\b",
+    re.I,
+)
+
+# A sentence telling of harm to a child: what "what happened to..." asks for.
+_HARM = re.compile(
+    r"\b(?:died|death|deaths|killed|assault\w*|stabbed|attack\w*|injur\w*|trauma|fractur\w*|non-accidental|"
+    r"neglect\w*|abuse[ds]?|harmed|suffered|hospitali[sz]ed|developmentally delayed)\b",
+    re.I,
+)
+
+
+def asks_what_happened(question: str, reviews: list[ReviewMeta]) -> bool:
+    """Whether the question asks what happened to the child a review is about (see ``_WHAT_HAPPENED``)."""
+    m = _WHAT_HAPPENED.search(question)
+    if not m:
+        return False
+    name = m.group("name")
+    return name is None or any(name.lower() == child.lower() for meta in reviews for child in meta.children)
+
+
 # The words that ask for recommendations, not what about: "what did they recommend about fathers?" -> fathers.
 # The recommendation synonym group's words, which every such question's expansion brings in, and the asking.
 _ASKING_FOR_ACTIONS = frozenset(
@@ -178,14 +205,28 @@ class ExtractiveAnswerer:
         q = r.expand(query, filters)
         qvec = r.embed_query(r.dense_query(q))
         diversify, recommendations = spans_reviews(question, in_focus), kind == "recommendation"
+        opening = in_focus and asks_what_happened(question, list(r.reviews.values()))
         hits = r.search(
-            query, top_k=top_k, filters=filters, diversify=diversify, query_vec=qvec, recommendations=recommendations
+            query,
+            top_k=top_k,
+            filters=filters,
+            diversify=diversify,
+            query_vec=qvec,
+            recommendations=recommendations,
+            opening=opening,
         )
         weight = self.settings.retrieval.followup_own_weight
         if weight > 0 and hits and is_rewritten(question, query):
             # A follow-up rewritten with the conversation's topic ("did the police go round too" + the last
             # question's words) also counts what its own words ask for (dev split: evals/DECISIONS.md).
-            own = r.search(question, top_k=top_k, filters=filters, diversify=diversify, recommendations=recommendations)
+            own = r.search(
+                question,
+                top_k=top_k,
+                filters=filters,
+                diversify=diversify,
+                recommendations=recommendations,
+                opening=opening,
+            )
             hits = blend(hits, own, weight)[:top_k]
         return kind, q, qvec, hits
 
@@ -295,6 +336,7 @@ class ExtractiveAnswerer:
         late_weight = self.settings.answer.sentence_late_weight
         type_boost = self.settings.answer.type_boost
         asks = self.settings.answer.question_penalty
+        opening = self.settings.answer.opening_boost
         # A recommendation is asked about a topic: one that names none of its words doesn't answer.
         topic = words - _ASKING_FOR_ACTIONS if kind == "recommendation" else set()
         off_topic = self.settings.answer.off_topic_penalty if topic else 0.0
@@ -315,6 +357,8 @@ class ExtractiveAnswerer:
                         score -= off_topic
                 if wanted and wanted.holds(sentence, question):
                     score += type_boost
+                if hit.opening and _HARM.search(sentence):  # "what happened to Child O?": the harm, told at the opening
+                    score += opening
                 if asks and _QUESTION_END.search(sentence):
                     score -= asks
                 out.append(Scored(hit, sentence, score))

@@ -126,6 +126,32 @@ def test_recommendation_questions_favour_recommendations(real_engine) -> None:  
     assert all(is_recommendation(h.paragraph) for h in favoured[:2])
 
 
+def test_what_happened_to_the_child_asks_for_the_review_opening(real_engine) -> None:  # type: ignore[no-untyped-def]
+    from service.answer import asks_what_happened
+
+    reviews = list(real_engine.retriever.reviews.values())
+    assert asks_what_happened("what actually happened to the baby in the Emily review?", reviews)
+    assert asks_what_happened("What happened to Emily?", reviews)  # a child of the library
+    assert asks_what_happened("Can you give me a one line summary of what happened to Child O?", reviews)
+    assert asks_what_happened("So what was the case actually about?", reviews)
+    # What happened to someone or something else is asked of the review's whole text.
+    assert not asks_what_happened("what happened with Child H's mum and the urine samples?", reviews)
+    assert not asks_what_happened("what happened to the referral after that?", reviews)
+    assert not asks_what_happened("What happened to Alice?", reviews)  # no child of the library
+    # The opening paragraphs come first, and are flagged for the answerer; the title page's credits are not one.
+    retriever = real_engine.retriever
+    hits = retriever.search("what happened to Child O?", top_k=5, filters=Filters(["child-o"]), opening=True)
+    assert hits[0].opening and hits[0].paragraph.label.startswith("Case Synopsis")
+    assert not any(
+        h.opening for h in retriever.search("what happened to Child O?", top_k=5, filters=Filters(["child-o"]))
+    )
+    assert all(
+        p.section != "Title page"
+        for keys in retriever.openings.values()
+        for p in (retriever.para_by_key[k] for k in keys)
+    )
+
+
 def test_only_questions_across_the_library_spread_over_reviews() -> None:
     from service.answer import spans_reviews
 

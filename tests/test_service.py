@@ -73,6 +73,25 @@ def test_an_answer_leads_with_the_sentence_holding_what_is_asked(client: TestCli
     assert not r["abstained"] and r["citations"][0]["quote"] == "Independent Reviewer: Nicki Pettitt"
 
 
+@pytest.mark.parametrize(
+    ("question", "told"),
+    [
+        # The case, which each review tells at its opening: not the sentences that say "what has happened".
+        ("What happened to Child O?", "Nine year old Child O was assaulted by mother's partner"),
+        ("Can you give me a one line summary of what happened to the baby in the Emily review?", "head trauma"),
+        ("what happened to Child P and Child H?", "two young children died in their homes"),
+        ("What happened to Child Y?", "significantly developmentally delayed due to neglect"),
+        # "Hurt" is told as assaulted or injured.
+        ("who hurt Child O?", "Nine year old Child O was assaulted by mother's partner"),
+    ],
+)
+def test_what_happened_to_the_child_is_told_from_the_review_opening(
+    client: TestClient, question: str, told: str
+) -> None:
+    r = client.post("/v1/ask", json={"question": question}).json()
+    assert not r["abstained"] and told in r["answer"]
+
+
 def test_question_naming_no_review_is_answered_across_the_library(client: TestClient) -> None:
     # No review named and none in focus: the answer says which reviews hold it, not one paragraph.
     question = "When the dangerous adult is mum's boyfriend, did agencies connect his records to the child?"
