@@ -26,7 +26,8 @@ person named as the author.
 
 More near misses of that kind: a tool's score ("what DASH score..."), a diagnosis, weeks of pregnancy, a fine,
 where a child lives now ("was Child Y taken into care in the end?"), and another body's findings ("what did the
-Section 175 audit find?": a finding told near that body's name). "How old was Child P's mum...?" wants an age
+Section 175 audit find?": a finding told near that body's name), whether a worker was sacked or disciplined, and a
+percentage ("what was her attendance percentage?"). "How old was Child P's mum...?" wants an age
 near the mother, not the child's. The asker's introduction asks for nothing ("I sit as a magistrate and we get
 attendance prosecutions" asks for no criminal outcome).
 
@@ -247,6 +248,21 @@ TYPES = (
         ),
     ),
     AnswerType(
+        "disciplinary outcome",
+        # "Was anyone sacked?", "were the social workers disciplined?", "did anyone lose their job?": what happened to
+        # a worker, which reviews (written for learning, not blame) seldom tell.
+        re.compile(
+            r"\b(?:sacked|fired|disciplined|disciplinary|dismissed|struck off|suspended|misconduct|"
+            r"(?:lose|lost|losing) (?:their|his|her|your) (?:jobs?|registration)|(?:resign|resigned|resignations?))\b",
+            re.I,
+        ),
+        re.compile(
+            r"\b(?:sack\w*|fired|disciplin\w*|dismiss(?:ed|al)|struck off|suspend\w*|misconduct|resign\w*|"
+            r"(?:lost|left) (?:their|his|her) (?:jobs?|posts?|registration))\b",
+            re.I,
+        ),
+    ),
+    AnswerType(
         "age",
         re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.I),
         re.compile(
@@ -266,6 +282,20 @@ TYPES = (
             re.I,
         ),
         re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:pounds|k\b|million|thousand)", re.I),
+    ),
+    AnswerType(
+        "percentage",
+        # "What was her attendance percentage?", "what proportion of...": a share, told as one.
+        re.compile(
+            r"\b(?:what|which|how many)\b[^?.]{0,40}"
+            r"(?:\b(?:percentage|per ?cent|proportion|attendance (?:rate|figures?))\b|%)",
+            re.I,
+        ),
+        re.compile(
+            r"\d[\d.]*\s?(?:%|per ?cent)|\b(?:half|a third|a quarter|two thirds|three quarters|most|majority|"
+            r"minority|proportion|percentage)\b",
+            re.I,
+        ),
     ),
     AnswerType(
         "gestation",

@@ -63,6 +63,10 @@ from service.answer_types import counted, expected_type
         ("What did SafeLives conclude from their look at MARAC?", "findings"),
         ("Was Child Y eventually taken into care?", "placement"),
         ("where is child o living now?", "placement"),
+        ("were any of the social workers sacked or disciplined after he died", "disciplinary outcome"),
+        ("did anyone lose their job over Emily?", "disciplinary outcome"),
+        ("What was Child Y's attendance percentage once they did start school?", "percentage"),
+        ("what % of parents said they lied about co-sleeping?", "percentage"),
     ],
 )
 def test_questions_that_ask_for_a_value(question: str, name: str) -> None:
@@ -96,6 +100,8 @@ def test_questions_that_ask_for_a_value(question: str, name: str) -> None:
         "What did they find when they visited?",
         "I sit as a magistrate and we get attendance prosecutions. Was there a recommendation on attendance?",
         "What happened at that appointment and where did the referral go after?",  # a thing, not a child
+        # The asker's own figures, not what is asked.
+        "Our attendance figures have a few kids who are hardly ever in. Do the reviews link missing school to neglect?",
     ],
 )
 def test_questions_that_ask_for_no_particular_value(question: str) -> None:
@@ -109,6 +115,10 @@ def test_what_holds_each_kind_of_value() -> None:
         return wanted.holds(sentence, question)
 
     assert holds("How old was she?", "By then Child Y was nearly seven years old.")
+    assert holds("what % of parents lied?", "In a survey involving 600 parents 46% said they lied to their GP.")
+    assert not holds("what % of parents lied?", "Parents said they lied to their GP about co-sleeping.")
+    assert holds("Was anyone sacked?", "The social worker was later dismissed following a disciplinary hearing.")
+    assert not holds("Was anyone sacked?", "The case was closed without consideration of the risks.")
     assert holds("Who was the independent author?", "Independent Reviewer: Jane Smith")
     assert not holds("Who was the independent author?", "There was a delay in finding an independent author.")
     assert holds("Has the policy changed since?", "It is positive that the policy has since changed.")
@@ -275,6 +285,8 @@ def test_details_the_reviews_never_give_mean_abstaining(real_engine, real_settin
         "What's the name of the primary school Child Y started at?",
         "Did Emily make a full recovery from the head injury?",
         "Which country is Child Y's dad originally from?",
+        "were any of the social workers on Child P's case sacked or disciplined after he died",
+        "What was Child Y's attendance percentage once they did start school?",
     ):
         assert _answer(real_engine, real_settings, question, type_window=5).abstained, question
         assert not _answer(real_engine, real_settings, question, type_window=0).abstained, question
