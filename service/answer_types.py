@@ -65,6 +65,15 @@ _GENERIC = frozenset(tokenize("times occasions people person different separate 
 _NEAR = 6
 
 
+def _typed_in_a_search_box(*attributes: str) -> str:
+    """A search-box query naming what it wants last ("child y school name", "neglect briefing rapid review date"):
+    two to six words, no question word, ending with one of the attributes."""
+    return (
+        r"^\s*(?!(?:what|which|who|when|where|why|how|did|does|do|is|are|was|were|can|could|should)\b)"
+        r"(?:[\w'’/&-]+\s+){1,5}(?:" + "|".join(attributes) + r")\s*\??\s*$"
+    )
+
+
 def counted(question: str) -> list[str]:
     """What "how many" counts, as keyword stems: the words after it up to the first function word
     ("how many core group meetings were held" -> core, group, meet); none for "how many times"."""
@@ -264,7 +273,7 @@ TYPES = (
     ),
     AnswerType(
         "age",
-        re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.I),
+        re.compile(r"\bhow old\b|\b(?:what|which) age\b|" + _typed_in_a_search_box("age", "ages"), re.I),
         re.compile(
             rf"\b{_NUMBER}[- ]{_UNIT}[- ]old\b|\baged? (?:of )?(?:just |about |around )?{_NUMBER}\b|"
             rf"(?<!up to )(?<!under )\b{_NUMBER}[- ]{_UNIT} of age\b|\b(?:teenager|teenage|newborn|infant|toddler)\b",
@@ -314,7 +323,9 @@ TYPES = (
     ),
     AnswerType(
         "duration",
-        re.compile(rf"\bhow long\b|\bhow many {_UNIT}\b", re.I),
+        re.compile(
+            rf"\bhow long\b|\bhow many {_UNIT}\b|" + _typed_in_a_search_box("timescales?", "duration", "length"), re.I
+        ),
         # "Seven weeks", "from October 2017 to October 2019", "a fortnight"; not an age ("18 years of age")
         # and not a bare date: "an admission to hospital in 2015" does not say how long it lasted.
         re.compile(
@@ -338,7 +349,8 @@ TYPES = (
         re.compile(
             r"\b(?:what|which) (?:overall |ofsted |inspection )*(?:grade|grading|rating)\b|\bofsted judge?ment\b|"
             r"\b(?:what|which) (?:overall |inspection )*judge?ment\b[^?]{0,30}\bofsted\b|"
-            r"\b(?:rated|graded|judged)\b[^?]{0,40}\bofsted\b|\bofsted\b[^?]{0,40}\b(?:rated|graded|rating|grade)\b",
+            r"\b(?:rated|graded|judged)\b[^?]{0,40}\bofsted\b|\bofsted\b[^?]{0,40}\b(?:rated|graded|rating|grade)\b|"
+            + _typed_in_a_search_box("ofsted (?:rating|grade|judge?ment)", "inspection (?:rating|grade|outcome)"),
             re.I,
         ),
         re.compile(
@@ -407,7 +419,8 @@ TYPES = (
         # "What school was it?", "the name of the primary school": a named school, which reviews anonymise.
         re.compile(
             r"\b(?:what|which) (?:primary |secondary |high |junior |infant |nursery )?school (?:was|is|did|does|do)\b|"
-            r"\bname of (?:the |their |his |her )?(?:primary |secondary |high |nursery )?school\b|\bschool['’]s name\b",
+            r"\bname of (?:the |their |his |her )?(?:primary |secondary |high |nursery )?school\b|\bschool['’]s name\b|"
+            + _typed_in_a_search_box(r"school(?:'?s)? name"),
             re.I,
         ),
         re.compile(
@@ -438,7 +451,11 @@ TYPES = (
     AnswerType(
         "date",
         # "Which year group" asks for a class at school, not a date.
-        re.compile(r"\b(?:what|which|on what) (?:date|day|month|year)\b(?! groups?\b)|\bwhen exactly\b", re.I),
+        re.compile(
+            r"\b(?:what|which|on what) (?:date|day|month|year)\b(?! groups?\b)|\bwhen exactly\b|"
+            + _typed_in_a_search_box("dates?"),
+            re.I,
+        ),
         re.compile(rf"\b{_MONTH}\b|\b{_YEAR}\b|\b\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}\b", re.I),
     ),
     AnswerType(

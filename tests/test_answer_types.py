@@ -67,6 +67,10 @@ from service.answer_types import counted, expected_type
         ("did anyone lose their job over Emily?", "disciplinary outcome"),
         ("What was Child Y's attendance percentage once they did start school?", "percentage"),
         ("what % of parents said they lied about co-sleeping?", "percentage"),
+        # Typed into a search box, the last word names what is wanted.
+        ("child y school name", "school name"),
+        ("neglect briefing rapid review date", "date"),
+        ("dudley ofsted rating", "inspection rating"),
     ],
 )
 def test_questions_that_ask_for_a_value(question: str, name: str) -> None:
@@ -100,6 +104,7 @@ def test_questions_that_ask_for_a_value(question: str, name: str) -> None:
         "What did they find when they visited?",
         "I sit as a magistrate and we get attendance prosecutions. Was there a recommendation on attendance?",
         "What happened at that appointment and where did the referral go after?",  # a thing, not a child
+        "child o core group membership",  # a search-box query naming no value
         # The asker's own figures, not what is asked.
         "Our attendance figures have a few kids who are hardly ever in. Do the reviews link missing school to neglect?",
     ],
