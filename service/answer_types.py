@@ -26,8 +26,9 @@ person named as the author.
 
 More near misses of that kind: a tool's score ("what DASH score..."), a diagnosis, weeks of pregnancy, a fine,
 where a child lives now ("was Child Y taken into care in the end?"), and another body's findings ("what did the
-Section 175 audit find?": a finding told near that body's name), whether a worker was sacked or disciplined, and a
-percentage ("what was her attendance percentage?"). "How old was Child P's mum...?" wants an age
+Section 175 audit find?": a finding told near that body's name), whether a worker was sacked or disciplined, a
+percentage ("what was her attendance percentage?") and how to apply for something ("how would a mum go about
+applying?"), which a review tells only where it describes the process. "How old was Child P's mum...?" wants an age
 near the mother, not the child's. The asker's introduction asks for nothing ("I sit as a magistrate and we get
 attendance prosecutions" asks for no criminal outcome).
 
@@ -318,6 +319,28 @@ TYPES = (
         re.compile(
             rf"\b{_NUMBER}[- ]weeks?['’]? (?:pregnant|gestation|of pregnancy|into (?:the|her) pregnancy)\b|"
             r"\bgestation(?:al)?\b|\b(?:premature|prematurity|pre-term|preterm|full[- ]term)\b",
+            re.I,
+        ),
+    ),
+    AnswerType(
+        "application process",
+        # "How would a mum go about applying for that herself?", "what are the steps to apply for an SGO?": how to
+        # apply, which a review tells only where it describes the process ("putting in an application either
+        # on-line or using a written form"); before "how long" ("...and how long does a disclosure take?").
+        re.compile(
+            r"\bhow (?:would|do|does|can|could|should|might|to) (?:(?:I|we|you|she|he|they|someone|somebody|anyone|"
+            r"people|parents?|families|carers?|(?:a|the) (?:\w+ ){0,2}?(?:mum|mother|dad|father|parent|carer|family|"
+            r"grandparent|victim|woman|person)) )?(?:actually )?(?:go about |go |set about )?(?:apply|applying|make "
+            r"an application|making an application)\b|"
+            r"\b(?:what|which)(?:['’]s| are| is)? (?:the )?(?:steps|process|procedure)\b[^?]{0,30}\b(?:apply|applying|"
+            r"application)\b|"
+            r"\b(?:apply|applying) for (?:one|it|that|an? \w+)\b[^?]{0,40}\b(?:steps|process|procedure)\b",
+            re.I,
+        ),
+        re.compile(
+            r"\b(?:put(?:ting)? in|mak(?:e|es|ing)|complet(?:e|es|ing)|submit\w*|fill(?:ing)? in|send(?:ing)?) "
+            r"(?:an? |the |their )?(?:[\w-]+ ){0,2}?applications?\b|\bapplication (?:form|process)\b|"
+            r"\bapply (?:on-?line|by|through|via|to|using)\b",
             re.I,
         ),
     ),
