@@ -373,9 +373,27 @@ IDIOMS: dict[str, str] = {
         ),
         "challenge",
     ),
-    # "Sharing a bed with your baby": co-sleeping.
+    # "Sharing a bed with your baby", "sleeping with the baby": co-sleeping.
     **dict.fromkeys(
-        (*(f"{verb} a bed" for verb in ("share", "shares", "shared", "sharing")), "same bed"), "co-sleeping"
+        (
+            *(f"{verb} a bed" for verb in ("share", "shares", "shared", "sharing")),
+            "same bed",
+            *(f"{verb} with the baby" for verb in ("sleep", "sleeps", "slept", "sleeping")),
+            *(f"{verb} with their baby" for verb in ("sleep", "sleeps", "slept", "sleeping")),
+        ),
+        "co-sleeping",
+    ),
+    # "Why didn't the council just go to court?", "take the parents to court": a court order or a prosecution.
+    **dict.fromkeys(
+        (
+            *(f"{verb} to court" for verb in ("go", "goes", "going", "went", "gone")),
+            *(
+                f"{verb} {whom} to court"
+                for verb in ("take", "taking", "took", "taken")
+                for whom in ("them", "him", "her", "the parents", "the family", "mum", "dad")
+            ),
+        ),
+        "court order or prosecution",
     ),
 }
 

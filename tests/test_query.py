@@ -558,6 +558,9 @@ def test_an_idiom_brings_in_the_reviews_words_one_way_only() -> None:
     assert "joint visit" in g.expand("did police and social care go out together?")
     assert "isolated incidents" in g.expand("concerns dealt with one at a time")
     assert "repeated referrals" in g.expand("the same kid referred again and again")
+    assert "court order or prosecution" in g.expand("why didn't the council just go to court and force them?")
+    assert "co-sleeping" in g.expand("had the parents been warned about sleeping with the baby?")
+    assert {"injured", "assaulted"} <= set(g.expand("who hurt Child O?"))  # what "hurt" is told as
     assert "seen" in g.expand("did anyone from CME actually clap eyes on the child?")
     assert "reliance" in g.expand("leaning on grandparents to keep kids safe")
     assert "relatives" in g.expand("leaning on grandparents to keep kids safe")  # a synonym group
