@@ -202,7 +202,7 @@ class AnswerSettings(BaseModel):
         0.5,
         ge=0,
         description="Added to a sentence telling of harm in a review's opening paragraphs when the question asks "
-        "what happened to the child (see `retrieval.opening_prior`).",
+        "what happened to the child, a fifth more to the first, which states the case (see `retrieval.opening_prior`).",
     )
     max_theme_reviews: int = Field(6, ge=1, description="Reviews quoted for a thematic question.")
     theme_sentences: int = Field(

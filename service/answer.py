@@ -323,6 +323,20 @@ class ExtractiveAnswerer:
             return wanted
         return None
 
+    def _case_told(self, hits: list[Hit], qvec: np.ndarray) -> dict[str, tuple[int, int]]:
+        """For each review among the opening paragraphs, where its first sentence telling of harm is: (paragraph
+        ordinal, sentence index)."""
+        told: dict[str, tuple[int, int]] = {}
+        for hit in hits:
+            if not hit.opening:
+                continue
+            p = hit.paragraph
+            sentences = self.retriever.sentence_scores(qvec, p.review_id, p.label)
+            i = next((i for i, (sentence, _) in enumerate(sentences) if _HARM.search(sentence)), None)
+            if i is not None and (p.review_id not in told or (p.ordinal, i) < told[p.review_id]):
+                told[p.review_id] = (p.ordinal, i)
+        return told
+
     def _score_sentences(
         self,
         question: str,
@@ -340,12 +354,13 @@ class ExtractiveAnswerer:
         # A recommendation is asked about a topic: one that names none of its words doesn't answer.
         topic = words - _ASKING_FOR_ACTIONS if kind == "recommendation" else set()
         off_topic = self.settings.answer.off_topic_penalty if topic else 0.0
+        told = self._case_told(hits, qvec)
         for rank, hit in enumerate(hits):
             # A sentence inherits how well its paragraph matches the question: pooled, word by word, and by rank.
             para_prior = evidence_score(hit) + late_weight * hit.late - 0.01 * rank
             label = hit.paragraph.label
             is_rec = is_recommendation(hit.paragraph)
-            for sentence, sim in self.retriever.sentence_scores(qvec, hit.paragraph.review_id, label):
+            for i, (sentence, sim) in enumerate(self.retriever.sentence_scores(qvec, hit.paragraph.review_id, label)):
                 if len(sentence) < 25:
                     continue
                 stems = set(tokenize(sentence))
@@ -358,7 +373,10 @@ class ExtractiveAnswerer:
                 if wanted and wanted.holds(sentence, question):
                     score += type_boost
                 if hit.opening and _HARM.search(sentence):  # "what happened to Child O?": the harm, told at the opening
-                    score += opening
+                    # The review's first sentence telling of harm states the case, and leads; later ones tell its
+                    # details.
+                    first = told.get(hit.paragraph.review_id) == (hit.paragraph.ordinal, i)
+                    score += opening * 1.2 if first else opening
                 if asks and _QUESTION_END.search(sentence):
                     score -= asks
                 out.append(Scored(hit, sentence, score))
