@@ -533,6 +533,9 @@ TYPES = (
         # reviews of the practice before the harm seldom report.
         re.compile(
             r"\b(?:taken into care|go(?:ne)? into (?:care|foster care)|went into (?:care|foster care)|still at home|"
+            # "Did Child Y end up in care or get removed in the end?"
+            r"end(?:ed)? up in (?:care|foster care)|(?:get|got|was|were|be|being) removed|removed from (?:home|"
+            r"the family|(?:their|his|her) (?:parents|mum|mother|family|home))|"
             r"(?:go|went|gone|going) back home|living now|live now|in care now|end(?:ed)? up living|"
             # A child, not a thing: not "where did the referral go after?".
             r"where (?:are|is|do|does|did) (?:they|he|she|the (?:child|children|kids?|baby|boy|girl|lad|siblings)|"

@@ -63,6 +63,7 @@ from service.answer_types import counted, expected_type
         ("What did SafeLives conclude from their look at MARAC?", "findings"),
         ("Was Child Y eventually taken into care?", "placement"),
         ("where is child o living now?", "placement"),
+        ("Did Child Y end up in care proceedings or get removed in the end?", "placement"),
         ("were any of the social workers sacked or disciplined after he died", "disciplinary outcome"),
         ("did anyone lose their job over Emily?", "disciplinary outcome"),
         ("What was Child Y's attendance percentage once they did start school?", "percentage"),
