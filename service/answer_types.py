@@ -262,8 +262,11 @@ TYPES = (
         # "Was anyone sacked?", "were the social workers disciplined?", "did anyone lose their job?": what happened to
         # a worker, which reviews (written for learning, not blame) seldom tell.
         re.compile(
-            r"\b(?:sacked|fired|disciplined|disciplinary|dismissed|struck off|suspended|misconduct|"
-            r"(?:lose|lost|losing) (?:their|his|her|your) (?:jobs?|registration)|(?:resign|resigned|resignations?))\b",
+            r"\b(?:sacked|fired|disciplined|disciplinary|struck off|misconduct|"
+            r"(?:lose|lost|losing) (?:their|his|her|your) (?:jobs?|registration)|(?:resign|resigned|resignations?))\b|"
+            # A person dismissed or suspended, not an allegation or a service.
+            r"\b(?:he|she|they|anyone|anybody|someone|staff|workers?|social workers?|managers?|nurses?|officers?)\b"
+            r"[^?.]{0,20}\b(?:dismissed|suspended)\b",
             re.I,
         ),
         re.compile(

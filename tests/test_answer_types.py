@@ -66,6 +66,7 @@ from service.answer_types import counted, expected_type
         ("Did Child Y end up in care proceedings or get removed in the end?", "placement"),
         ("were any of the social workers sacked or disciplined after he died", "disciplinary outcome"),
         ("did anyone lose their job over Emily?", "disciplinary outcome"),
+        ("was the social worker suspended or dismissed?", "disciplinary outcome"),
         ("What was Child Y's attendance percentage once they did start school?", "percentage"),
         ("what % of parents said they lied about co-sleeping?", "percentage"),
         ("How would a mum go about applying for that herself, and how long does it take?", "application process"),
@@ -108,6 +109,8 @@ def test_questions_that_ask_for_a_value(question: str, name: str) -> None:
         "I sit as a magistrate and we get attendance prosecutions. Was there a recommendation on attendance?",
         "What happened at that appointment and where did the referral go after?",  # a thing, not a child
         "child o core group membership",  # a search-box query naming no value
+        "Why was the review suspended in 2020?",  # a piece of work, not a person
+        "Was the allegation dismissed?",
         # The asker's own figures, not what is asked.
         "Our attendance figures have a few kids who are hardly ever in. Do the reviews link missing school to neglect?",
     ],
