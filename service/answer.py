@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Protocol
 
 import numpy as np
@@ -206,28 +207,21 @@ class ExtractiveAnswerer:
         qvec = r.embed_query(r.dense_query(q))
         diversify, recommendations = spans_reviews(question, in_focus), kind == "recommendation"
         opening = in_focus and asks_what_happened(question, list(r.reviews.values()))
-        hits = r.search(
-            query,
+        # Both searches below (the query as resolved, and a follow-up in its own words) favour the same paragraphs.
+        search = partial(
+            r.search,
             top_k=top_k,
             filters=filters,
             diversify=diversify,
-            query_vec=qvec,
             recommendations=recommendations,
             opening=opening,
         )
+        hits = search(query, query_vec=qvec)
         weight = self.settings.retrieval.followup_own_weight
         if weight > 0 and hits and is_rewritten(question, query):
             # A follow-up rewritten with the conversation's topic ("did the police go round too" + the last
             # question's words) also counts what its own words ask for (dev split: evals/DECISIONS.md).
-            own = r.search(
-                question,
-                top_k=top_k,
-                filters=filters,
-                diversify=diversify,
-                recommendations=recommendations,
-                opening=opening,
-            )
-            hits = blend(hits, own, weight)[:top_k]
+            hits = blend(hits, search(question), weight)[:top_k]
         return kind, q, qvec, hits
 
     def assess(self, question: str, query: str, filters: Filters) -> tuple[float, str | None]:

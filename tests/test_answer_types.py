@@ -129,11 +129,11 @@ def test_what_holds_each_kind_of_value() -> None:
     assert holds("what % of parents lied?", "In a survey involving 600 parents 46% said they lied to their GP.")
     assert not holds("what % of parents lied?", "Parents said they lied to their GP about co-sleeping.")
     assert holds("Was anyone sacked?", "The social worker was later dismissed following a disciplinary hearing.")
+    assert not holds("Was anyone sacked?", "The case was closed without consideration of the risks.")
     # How to apply is told where a review describes the process, not where it says an application was made.
     apply = "How would a mum go about applying for one?"
     assert holds(apply, "It involves a parent putting in an application either on-line or using a written form.")
     assert not holds(apply, "A Claire's Law application was shared with mother following the MARAC meeting.")
-    assert not holds("Was anyone sacked?", "The case was closed without consideration of the risks.")
     assert holds("Who was the independent author?", "Independent Reviewer: Jane Smith")
     assert not holds("Who was the independent author?", "There was a delay in finding an independent author.")
     assert holds("Has the policy changed since?", "It is positive that the policy has since changed.")
