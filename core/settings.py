@@ -216,7 +216,15 @@ class AnswerSettings(BaseModel):
     theme_min_score: float = Field(
         0.65,
         description="A review counts as holding a theme when its strength (best sentence score plus "
-        "theme_late_weight times its best late-interaction score) is at least this...",
+        "theme_late_weight times its best late-interaction score) is at least this, or at least "
+        "theme_relative_floor times the strongest review's...",
+    )
+    theme_relative_floor: float = Field(
+        0.72,
+        ge=0,
+        le=1,
+        description="...(a question worded unlike every review scores them all low, the holders still well above "
+        "the rest; 0 turns this off)...",
     )
     theme_margin: float = Field(0.5, description="...and is no further than this below the strongest review's.")
     theme_late_weight: float = Field(

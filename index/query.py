@@ -332,6 +332,16 @@ IDIOMS: dict[str, str] = {
         ),
         "raised concerns",
     ),
+    # "She can't get her head round the doses": understanding.
+    **dict.fromkeys(
+        (
+            f"{verb} {whose} head {round}"
+            for verb in ("get", "gets", "getting", "got")
+            for whose in ("my", "her", "his", "their", "your", "our")
+            for round in ("round", "around")
+        ),
+        "understand",
+    ),
     # "Is his real dad in the picture?": involvement.
     "in the picture": "involvement",
     # Parents "playing ball": cooperating, or seeming to ("look like they're playing ball" is disguised compliance).

@@ -217,7 +217,7 @@ FILLER = frozenset(
     stem
     for word in """got get gets getting everything anything something stuff thing things yes yeah lot lots bit like
     really actually basically literally though tho ok okay please pls thanks kind sort side anybody anyone somebody
-    ever till""".split()
+    ever till already nothing anyway someone wondering wonder hi hello cheers""".split()
     for stem in tokenize(word)
 )
 
@@ -527,7 +527,7 @@ class Retriever:
         best: dict[tuple[str, str], Hit] = {}
         # An idiom's words ("send another") are covered by its meaning ("repeated referrals"), not by themselves.
         meanings = [frozenset(tokenize(m)) for m in q.meant]
-        query_words = set(q.terms) - (q.idiomatic - frozenset().union(*meanings))
+        query_words = set(q.asked or q.terms) - FILLER - (q.idiomatic - frozenset().union(*meanings))
         # A word no review uses is covered by its synonyms ("dad" by a paragraph on the father); one they use,
         # by itself ("fathers" not by "partner agencies").
         slots = [frozenset({w}) if self.keyword.knows(w) else synonym_stems(w) for w in query_words] + meanings

@@ -419,10 +419,12 @@ class ExtractiveAnswerer:
             by_review.setdefault(rid, []).append(s)
             late[rid] = max(late.get(rid, 0.0), s.hit.late)
         # A review holds the theme when its best sentence, lifted by how closely its best paragraph matches
-        # the question's words, is strong in itself and not far behind the strongest review's (dev split).
+        # the question's words, is strong in itself, or strong beside the strongest review's when the question's
+        # wording scores every review low, and not far behind the strongest review's (dev split).
         strength = {rid: ss[0].score + a.theme_late_weight * late[rid] for rid, ss in by_review.items()}
         strongest = max(strength.values(), default=0.0)
-        floor = max(a.theme_min_score, strongest - a.theme_margin)
+        relative = a.theme_relative_floor * strongest if a.theme_relative_floor else a.theme_min_score
+        floor = max(min(a.theme_min_score, relative), strongest - a.theme_margin)
         # The strongest review always holds it: whether to answer at all is the evidence strength's decision.
         holding = [(rid, ss) for rid, ss in by_review.items() if strength[rid] >= floor or strength[rid] == strongest]
         holding.sort(key=lambda kv: -strength[kv[0]])

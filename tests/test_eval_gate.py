@@ -54,8 +54,10 @@ def test_gate_fails_when_retrieval_regresses(real_settings: Settings, real_engin
     engine = _regressed_engine(real_engine, broken, HashEmbedder(real_engine.retriever.embedder.dim))
     result = harness.run_eval(broken, split="test", baselines=False, engine=engine)
     failed = harness.check_gate(result, harness.load_thresholds())
-    assert any(f.startswith("retrieval.recall@5") for f in failed), failed
+    # Keyword search and word coverage still find some evidence (recall@5 may stay above its line); the gate
+    # catches the regression by the first relevant result's rank.
     assert any(f.startswith("retrieval.hit_rate@5") for f in failed), failed
+    assert any(f.startswith("retrieval.mrr@10") for f in failed), failed
 
 
 def test_gate_fails_when_abstention_regresses(real_settings: Settings, real_engine) -> None:  # type: ignore[no-untyped-def]

@@ -409,6 +409,18 @@ def test_an_idiom_is_covered_by_its_meaning(real_engine) -> None:  # type: ignor
     assert repeat.coverage > 0  # none of the question's own words is in it
 
 
+def test_coverage_counts_what_is_asked_not_who_asks_or_chat(real_engine) -> None:  # type: ignore[no-untyped-def]
+    # The health visitor's introduction, "I've got" and "anyway" ask for nothing, and "get her head round" is
+    # "understand": the briefing's recommendation covers the question as fully with them as without.
+    def coverage(question: str) -> float:
+        hits = real_engine.retriever.search(question, filters=Filters(["dudley-chronic-neglect-briefing"]))
+        return next(h.coverage for h in hits if h.paragraph.label == "Recommendation 3")
+
+    plain = coverage("a mum with learning disabilities who can't understand the medication doses")
+    chatty = "HV - I've got a mum with learning disabilities who can't get her head round the medication doses, anyway"
+    assert plain > 0 and coverage(chatty) == plain
+
+
 def test_a_word_is_covered_by_its_synonyms(real_engine) -> None:  # type: ignore[no-untyped-def]
     # "dad" is in no paragraph of Child Y; the one on "Child Y's father" covers it.
     hits = real_engine.retriever.search("Child Y's dad", filters=Filters(["child-y"]))
@@ -431,6 +443,24 @@ def test_recommendations_about_a_topic_come_before_ones_that_name_none(real_engi
     # "...the following additional recommendations are made" says that something was recommended, not what.
     assert "fathers" in first_quote(0.15)
     assert "fathers" not in first_quote(0.0)
+
+
+def test_a_theme_worded_unlike_every_review_counts_reviews_near_the_strongest(real_engine, real_settings) -> None:  # type: ignore[no-untyped-def]
+    from service.answer import ExtractiveAnswerer
+
+    # "Pushing back" on "a MASH decision" is worded like no review, so every review scores low; the neglect
+    # briefing's professional challenge and resolution process still scores close to Child Y's escalation.
+    question = "What do the reviews say about pushing back when you don't agree with a MASH decision?"
+    question, query, filters = real_engine.prepare(question, [], Filters())
+
+    def cited(relative_floor: float) -> set[str]:
+        settings = real_settings.model_copy(deep=True)
+        settings.answer.theme_relative_floor = relative_floor
+        answer = ExtractiveAnswerer(real_engine.retriever, settings).answer(question, query, filters)
+        return {c.review_id for c in answer.citations}
+
+    assert cited(0.72) == {"child-y", "dudley-chronic-neglect-briefing"}
+    assert cited(0.0) == {"child-y"}  # off: the absolute floor alone
 
 
 def test_a_followups_answer_quotes_what_it_asks(real_engine, real_settings) -> None:  # type: ignore[no-untyped-def]
