@@ -115,7 +115,7 @@ _POINTING = frozenset(
 _FOUND_BY = re.compile(
     r"\bwhat did (?:the |that |those |their |this |these |its )?"
     r"(?!(?:[\w'’-]+ ){0,3}?(?:reviews?|reviewers?|report|briefing|panel|they|it|he|she|we|you|i|cspr|lcspr|scr|"
-    r"author|authors)\b)((?:[\w'’-]+ ){1,4}?)(?:actually |eventually |finally |ever )?"
+    r"author|authors)\b)((?:[\w'’/-]+ ){1,12}?)(?:actually |eventually |finally |ever )?"
     r"(?:find|conclude|show|turn up|come out|end up (?:finding|concluding|recommending|saying))\b",
     re.I,
 )
@@ -155,13 +155,20 @@ def age_of(question: str) -> list[str]:
     return [w for x in _WORD.findall(m.group(1)) for w in tokenize(x) if w in _RELATIVES]
 
 
+# What was got or had changed: "did he ever get his immigration status sorted?" -> his immigration status.
+_GOT_CHANGED = re.compile(rf"\b(?:get|got|have|had)\s+((?:[\w'’-]+\s+){{1,4}}?){_CHANGED}", re.I)
+
+
 def changed_subject(question: str) -> list[str]:
-    """What "has X changed since" asks about, as keyword stems ("did NICE ever respond" -> nice); none when it
-    names nothing ("has anything changed?") or asks after any change ("has Dudley brought in anything?")."""
+    """What "has X changed since" asks about, as keyword stems ("did NICE ever respond" -> nice; "did he ever get
+    his status sorted" -> status); none when it names nothing ("has anything changed?") or asks after any change
+    ("has Dudley brought in anything?")."""
     m = _LATER_SUBJECT.search(question)
     if not m or re.search(r"\b(?:anything|something)\b", question[m.start() :], re.I):
         return []
-    return _naming_stems(m.group(1), _POINTING)
+    named = _naming_stems(m.group(1), _POINTING)
+    got = _GOT_CHANGED.search(question, m.end(1))
+    return named or (_naming_stems(got.group(1), _POINTING) if got else [])
 
 
 @dataclass(frozen=True)
@@ -560,7 +567,9 @@ TYPES = (
         "later change",
         re.compile(
             # "Did NICE actually change its guidance?", not "did all that pushing back actually change anything?"
-            rf"\b{_AUX}\b[^?]{{0,60}}\b{_SINCE}\b[^?]{{0,50}}\b{_CHANGED}\b(?!\s+(?:anything|things|much|matters)\b)|"
+            # Not what was recommended: "what did they recommend the Board actually do about getting recs implemented?"
+            rf"\b{_AUX}\b(?![^?]{{0,30}}\brecommend\b)[^?]{{0,60}}\b{_SINCE}\b[^?]{{0,50}}\b{_CHANGED}\b"
+            r"(?!\s+(?:anything|things|much|matters)\b)|"
             rf"\b{_CHANGED}\b[^?]{{0,40}}\b(?:since|yet|in the end|eventually|afterwards|after (?:that|the review|"
             r"this review|it was published|they recommended|the recommendation))\b|"
             r"\b(?:current|currently|now)\b[^?]{0,30}\b(?:rating|rated|grade|graded|status)\b|"
@@ -570,7 +579,9 @@ TYPES = (
         # A later change told as one: "has since changed", "now have", "no longer", "following the review";
         # not a past perfect ("had been judged"), which tells of the time before.
         re.compile(
-            r"\b(?:since|now|no longer|no evidence|recently|subsequently|following (?:the|this) review|"
+            # Not "it is now known that...": what the reviewer has learnt of the time before.
+            r"\b(?:since|now(?! (?:known|understood|clear|apparent|recogni[sz]ed|accepted|believed|thought)\b)|"
+            r"no longer|no evidence|recently|subsequently|following (?:the|this) review|"
             r"as a result of (?:the|this) review|(?:has|have) (?:now |since |recently |already |also )?(?:been )?"
             r"\w+(?:ed|en|t)|re-?launch\w*|led to)\b",
             re.I,

@@ -61,6 +61,8 @@ from service.answer_types import counted, expected_type
         ("What was mum's actual mental health diagnosis?", "diagnosis"),
         ("What did the Section 175 audit find about the holidays?", "findings"),
         ("What did SafeLives conclude from their look at MARAC?", "findings"),
+        ("What did the evaluation of the My Sisters Place / IRIS pilot in Middlesbrough find?", "findings"),
+        ("did he ever get his immigration status sorted out?", "later change"),
         ("Was Child Y eventually taken into care?", "placement"),
         ("where is child o living now?", "placement"),
         ("Did Child Y end up in care proceedings or get removed in the end?", "placement"),
@@ -102,6 +104,7 @@ def test_questions_that_ask_for_a_value(question: str, name: str) -> None:
         "What did the school do when she stopped attending?",
         "What support did mum get with her recovery from alcohol misuse?",  # not asking whether anyone recovered
         "Did all that pushing back actually change anything?",  # an effect at the time, not a later change
+        "So what did they recommend the Board actually do about getting recs implemented?",  # what was recommended
         "What did the review say should change?",
         "Who was the chair who decided it wasn't a Serious Case Review?",  # a role's decision, not an author's name
         "What did the lead reviewer find about fathers?",  # the review's own findings
@@ -137,6 +140,14 @@ def test_what_holds_each_kind_of_value() -> None:
     assert holds("Who was the independent author?", "Independent Reviewer: Jane Smith")
     assert not holds("Who was the independent author?", "There was a delay in finding an independent author.")
     assert holds("Has the policy changed since?", "It is positive that the policy has since changed.")
+    # What the reviewer has since learnt of the time before is no change since; a status changed is one of it.
+    status = "did he ever get his immigration status sorted out?"
+    assert not holds(status, "It is now known that his precarious immigration status had an impact on his engagement.")
+    assert holds(status, "His immigration status has since been resolved.")
+    assert not holds(status, "The housing has since been resolved.")
+    pilot = "What did the evaluation of the My Sisters Place / IRIS pilot find?"
+    assert holds(pilot, "An evaluation of the IRIS pilot found that referrals rose.")
+    assert not holds(pilot, "The My Sisters Place / IRIS pilot to be replicated / rolled out within Stockton.")
     assert not holds("Has the policy changed since?", "The CME team policy at the time was to close a case.")
     assert holds("How old was she?", "This case involved a 6 week old child.")
     assert not holds("How old was she?", "She started school in October 2020.")
