@@ -342,6 +342,16 @@ IDIOMS: dict[str, str] = {
         ),
         "understand",
     ),
+    # "Is the briefing even meant for me?", "who's it aimed at?": who the review is written for, who should read it.
+    **dict.fromkeys(
+        (
+            *(f"{meant} for {whom}" for meant in ("meant", "intended", "written") for whom in ("me", "us", "who")),
+            *(f"aimed at{whom}" for whom in ("", " me", " us", " who")),
+            *(f"{who} it for" for who in ("who's", "whos", "who is")),
+            "target audience",
+        ),
+        "who should read it",
+    ),
     # "Is his real dad in the picture?": involvement.
     "in the picture": "involvement",
     # Parents "playing ball": cooperating, or seeming to ("look like they're playing ball" is disguised compliance).
@@ -682,7 +692,9 @@ _PIECE = (
 # it introduces ("As a school nurse what are my duties...?").
 _SELF_INTRODUCTION = re.compile(
     # "As a DSL, ...", "speaking as a parent": not "set out as the legal test", "such as a GP".
+    # "I'm in adult mental health, ...": where the asker works, up to the end of its clause.
     r"\b(?:(?:I'?m|I am|we'?re|we are)\s+(?:a|an|the|one of the)|I (?:work|sit|serve|volunteer) (?:as|in|with|for|on)|"
+    r"(?:I'?m|I am|we'?re|we are) (?:based )?in(?=(?:\s+[\w&/'’-]+){1,4}\s*[,;:–—-]\s)|"
     r"(?:(?<![\w'’] )|(?<=speaking )|(?<=asking )|(?<=writing )|(?<=talking ))as\s+(?:a|an|the|one of the))\s+"
     r"(?!(?:result|whole|consequence|matter|way|means)\b)"
     r"[^,.;:!?\n–—]*?(?=\s+-\s+|[,.;:!?\n–—]|$|\s+(?:what|how|when|where|why|which|who|whose|do|does|did|is|are|"

@@ -421,6 +421,13 @@ def test_coverage_counts_what_is_asked_not_who_asks_or_chat(real_engine) -> None
     assert plain > 0 and coverage(chatty) == plain
 
 
+def test_who_a_review_is_meant_for_is_who_should_read_it(real_engine) -> None:  # type: ignore[no-untyped-def]
+    hits = real_engine.retriever.search(
+        "is the briefing even meant for me?", filters=Filters(["dudley-chronic-neglect-briefing"])
+    )
+    assert hits[0].paragraph.section == "WHO SHOULD READ THE BRIEFING?"
+
+
 def test_a_word_is_covered_by_its_synonyms(real_engine) -> None:  # type: ignore[no-untyped-def]
     # "dad" is in no paragraph of Child Y; the one on "Child Y's father" covers it.
     hits = real_engine.retriever.search("Child Y's dad", filters=Filters(["child-y"]))
@@ -813,6 +820,9 @@ def test_a_role_heading_the_question_is_who_asks() -> None:
     assert "quick" not in strip_self_introduction("ED nurse, quick one - emily review, how old was she?")
     sits = strip_self_introduction("I sit as a magistrate and we get attendance prosecutions. Was there a rec?")
     assert "prosecutions" not in sits and "Was there a rec?" in sits
+    # Where the asker works, to the end of its clause; not a longer "I'm in ..." that says what they are doing.
+    assert "mental" not in strip_self_introduction("I'm in adult mental health, is the briefing meant for me?")
+    assert "meeting" in strip_self_introduction("I'm in a meeting tomorrow about it - what do the reviews say?")
 
 
 def test_a_followup_pointing_at_a_thing_by_its_noun_carries_the_answers_name_for_it() -> None:
