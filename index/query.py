@@ -347,7 +347,11 @@ IDIOMS: dict[str, str] = {
         (
             *(f"{meant} for {whom}" for meant in ("meant", "intended", "written") for whom in ("me", "us", "who")),
             *(f"aimed at{whom}" for whom in ("", " me", " us", " who")),
-            *(f"{who} it for" for who in ("who's", "whos", "who is")),
+            *(
+                f"{who} it {meant}"
+                for who in ("who's", "whos", "who is")
+                for meant in ("for", "meant for", "intended for", "written for", "aimed at")
+            ),
             "target audience",
         ),
         "who should read it",

@@ -97,12 +97,12 @@ def counted(question: str) -> list[str]:
 _CHANGED = (
     r"(?:chang\w*|respond\w*|repl(?:y|ied)|act(?:ed)? on|implement\w*|approv\w*|evaluat\w*|updat\w*|"
     r"commission\w*|go(?:ne)? live|introduc\w*|adopt\w*|deliver\w*|brought in|put into practice|sorted|fix\w*|"
-    r"improv\w*|re-?grad\w*|re-?inspect\w*)"
+    r"improv\w*|re-?grad\w*|re-?inspect\w*|roll(?:ed|ing)? out|replicat\w*|extend\w*)"
 )
 _SINCE = r"(?:ever|actually|since|yet|in the end|eventually|subsequently|afterwards|by now|now)"
 _AUX = r"(?:did|has|have|had|was|were|is|are)"
 # Who or what the question asks about: the words between "did"/"has" and "ever"/"been"/the change itself.
-_LATER_SUBJECT = re.compile(rf"\b{_AUX}\s+((?:[\w'’-]+\s+){{1,5}}?)(?:{_SINCE}|been|got|gone|{_CHANGED})\b", re.I)
+_LATER_SUBJECT = re.compile(rf"\b{_AUX}\s+((?:[\w'’/-]+\s+){{1,7}}?)(?:{_SINCE}|been|got|gone|{_CHANGED})\b", re.I)
 # Words that name nothing: "has anything changed since?", "has that been sorted?".
 _POINTING = frozenset(
     tokenize("anything anyone anybody something everything nothing one thing things side front it that this they")

@@ -63,6 +63,7 @@ from service.answer_types import counted, expected_type
         ("What did SafeLives conclude from their look at MARAC?", "findings"),
         ("What did the evaluation of the My Sisters Place / IRIS pilot in Middlesbrough find?", "findings"),
         ("did he ever get his immigration status sorted out?", "later change"),
+        ("has the My Sisters Place / IRIS thing actually been rolled out in Stockton now?", "later change"),
         ("Was Child Y eventually taken into care?", "placement"),
         ("where is child o living now?", "placement"),
         ("Did Child Y end up in care proceedings or get removed in the end?", "placement"),
@@ -145,6 +146,9 @@ def test_what_holds_each_kind_of_value() -> None:
     assert not holds(status, "It is now known that his precarious immigration status had an impact on his engagement.")
     assert holds(status, "His immigration status has since been resolved.")
     assert not holds(status, "The housing has since been resolved.")
+    rolled = "has the My Sisters Place / IRIS thing actually been rolled out in Stockton now?"
+    assert not holds(rolled, "The My Sisters Place / IRIS pilot to be replicated / rolled out within Stockton.")
+    assert holds(rolled, "The My Sisters Place / IRIS pilot has since been rolled out within Stockton.")
     pilot = "What did the evaluation of the My Sisters Place / IRIS pilot find?"
     assert holds(pilot, "An evaluation of the IRIS pilot found that referrals rose.")
     assert not holds(pilot, "The My Sisters Place / IRIS pilot to be replicated / rolled out within Stockton.")
