@@ -820,6 +820,10 @@ def test_a_role_heading_the_question_is_who_asks() -> None:
     assert "quick" not in strip_self_introduction("ED nurse, quick one - emily review, how old was she?")
     sits = strip_self_introduction("I sit as a magistrate and we get attendance prosecutions. Was there a rec?")
     assert "prosecutions" not in sits and "Was there a rec?" in sits
+    # "were" is a verb, not "we're": "what were the issues" introduces nobody; a curly apostrophe is one.
+    asked = "In the Emily review what were the issues around schools?"
+    assert strip_self_introduction(asked) == asked
+    assert "DSL" not in strip_self_introduction("I’m a DSL, what about attendance?")
     # Where the asker works, to the end of its clause; not a longer "I'm in ..." that says what they are doing.
     assert "mental" not in strip_self_introduction("I'm in adult mental health, is the briefing meant for me?")
     assert "meeting" in strip_self_introduction("I'm in a meeting tomorrow about it - what do the reviews say?")
@@ -856,6 +860,9 @@ def test_a_followup_carries_neither_the_askers_introduction_nor_loses_an_ellipti
     chain += exchange("what did doing one show?", "How many men were involved.")
     # The last question names next to nothing: the topic it ran with carries on.
     assert "genogram" in resolve("what did they recommend about it?", chain, ALL).query
+    # "what were the issues" is what was asked, not an introduction ("we're ..."): its topic carries.
+    schools = exchange("In the Child Y review what were the issues around schools?", "School places were not taken up.")
+    assert "schools" in resolve("has that actually been sorted since?", schools, ALL).query
 
 
 def test_evidence_strong_enough_to_answer_is_answered(real_engine) -> None:  # type: ignore[no-untyped-def]
