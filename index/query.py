@@ -697,7 +697,8 @@ _PIECE = (
 _SELF_INTRODUCTION = re.compile(
     # "As a DSL, ...", "speaking as a parent": not "set out as the legal test", "such as a GP".
     # "I'm in adult mental health, ...": where the asker works, up to the end of its clause.
-    r"\b(?:(?:I['’]?m|I am|we['’]re|we are)\s+(?:a|an|the|one of the)|I (?:work|sit|serve|volunteer) (?:as|in|with|for|on)|"
+    r"\b(?:(?:I['’]?m|I am|we['’]re|we are)\s+(?:a|an|the|one of the)|"
+    r"I (?:work|sit|serve|volunteer) (?:as|in|with|for|on)|"
     r"(?:I['’]?m|I am|we['’]re|we are) (?:based )?in(?=(?:\s+[\w&/'’-]+){1,4}\s*[,;:–—-]\s)|"
     r"(?:(?<![\w'’] )|(?<=speaking )|(?<=asking )|(?<=writing )|(?<=talking ))as\s+(?:a|an|the|one of the))\s+"
     r"(?!(?:result|whole|consequence|matter|way|means)\b)"
