@@ -346,7 +346,9 @@ IDIOMS: dict[str, str] = {
     **dict.fromkeys(
         (
             *(f"{meant} for {whom}" for meant in ("meant", "intended", "written") for whom in ("me", "us", "who")),
-            *(f"aimed at{whom}" for whom in ("", " me", " us", " who")),
+            # Not any "aimed at": "which recommendations were aimed at schools?" asks about schools.
+            *(f"aimed at {whom}" for whom in ("me", "us", "who")),
+            "it aimed at",
             *(
                 f"{who} it {meant}"
                 for who in ("who's", "whos", "who is")

@@ -426,6 +426,9 @@ def test_who_a_review_is_meant_for_is_who_should_read_it(real_engine) -> None:  
         "is the briefing even meant for me?", filters=Filters(["dudley-chronic-neglect-briefing"])
     )
     assert hits[0].paragraph.section == "WHO SHOULD READ THE BRIEFING?"
+    from index.query import find_idioms
+
+    assert find_idioms("who's it aimed at?") and not find_idioms("which recommendations were aimed at schools?")
 
 
 def test_a_word_is_covered_by_its_synonyms(real_engine) -> None:  # type: ignore[no-untyped-def]
