@@ -693,23 +693,25 @@ _PIECE = (
     r"talk|slides?|essay|assignment|case study|module|lecture|lesson|course|slot|event)\b"
     r"(?:\s+(?:sessions?|slot|day|event))?"
 )
+# "I'm", "we're" (with their apostrophe, straight or curly: "were" is a verb) and their long forms.
+_WE_ARE = r"(?:I['’]?m|I am|we['’]re|we are)"
 # "I'm a DSL at...", "as an IDVA", "MASH sergeant here": who asks, not what is asked about.
 # The introduction runs to the end of its clause ("As a youth worker dealing with gangs, ...") or to the question
 # it introduces ("As a school nurse what are my duties...?").
 _SELF_INTRODUCTION = re.compile(
     # "As a DSL, ...", "speaking as a parent": not "set out as the legal test", "such as a GP".
     # "I'm in adult mental health, ...": where the asker works, up to the end of its clause.
-    r"\b(?:(?:I['’]?m|I am|we['’]re|we are)\s+(?:a|an|the|one of the)|"
+    rf"\b(?:{_WE_ARE}\s+(?:a|an|the|one of the)|"
     r"I (?:work|sit|serve|volunteer) (?:as|in|with|for|on)|"
-    r"(?:I['’]?m|I am|we['’]re|we are) (?:based )?in(?=(?:\s+[\w&/'’-]+){1,4}\s*[,;:–—-]\s)|"
+    rf"{_WE_ARE} (?:based )?in(?=(?:\s+[\w&/'’-]+){{1,4}}\s*[,;:–—-]\s)|"
     r"(?:(?<![\w'’] )|(?<=speaking )|(?<=asking )|(?<=writing )|(?<=talking ))as\s+(?:a|an|the|one of the))\s+"
     r"(?!(?:result|whole|consequence|matter|way|means)\b)"
     r"[^,.;:!?\n–—]*?(?=\s+-\s+|[,.;:!?\n–—]|$|\s+(?:what|how|when|where|why|which|who|whose|do|does|did|is|are|"
     r"was|were|can|could|should|would|will|has|have|had)\b)"
     r"|\b(?:[\w&-]+\s+){0,2}[\w&-]+\s+here\b"
     # What the asker is preparing: "I'm running a session for DSLs on ...", "for a slide I'm writing: ...".
-    rf"|\b(?:I['’]?m|I am|we['’]re|we are)\s+{_PREPARING}\s+(?:a|an|some|our|my)\s+{_PIECE}"
-    rf"|\b(?:for|in)\s+(?:a|an|my|our)\s+{_PIECE}\s+(?:I['’]?m|I am|we['’]re|we are)\s+{_PREPARING}\b"
+    rf"|\b{_WE_ARE}\s+{_PREPARING}\s+(?:a|an|some|our|my)\s+{_PIECE}"
+    rf"|\b(?:for|in)\s+(?:a|an|my|our)\s+{_PIECE}\s+{_WE_ARE}\s+{_PREPARING}\b"
     # A role heading the question: "IDVA - I often find...", "Probation officer. In the Child O case...".
     # Not a subject put first: "the school nurse, was she told?".
     # "Midwife q - ...", "ED nurse, quick one - ...": the asker's "question" after the role names nothing.
