@@ -206,6 +206,11 @@ class ExpandedQuery:
     asked: list[str] | None = None
 
     @property
+    def asked_terms(self) -> list[str]:
+        """The words of what is asked (no introduction) that say what it is about: no everyday filler."""
+        return [t for t in (self.asked or self.terms) if t not in FILLER]
+
+    @property
     def dense_text(self) -> str:
         if not self.expansions:
             return self.text
@@ -527,7 +532,7 @@ class Retriever:
         best: dict[tuple[str, str], Hit] = {}
         # An idiom's words ("send another") are covered by its meaning ("repeated referrals"), not by themselves.
         meanings = [frozenset(tokenize(m)) for m in q.meant]
-        query_words = set(q.asked or q.terms) - FILLER - (q.idiomatic - frozenset().union(*meanings))
+        query_words = set(q.asked_terms) - (q.idiomatic - frozenset().union(*meanings))
         # A word no review uses is covered by its synonyms ("dad" by a paragraph on the father); one they use,
         # by itself ("fathers" not by "partner agencies").
         slots = [frozenset({w}) if self.keyword.knows(w) else synonym_stems(w) for w in query_words] + meanings

@@ -170,7 +170,7 @@ def evidence_strength(retriever: Retriever, q: ExpandedQuery, hits: list[Hit], q
     )
     coverage = max(h.coverage for h in top)
     late = max(h.late for h in top)
-    strength = 0.5 * best_sentence + 0.25 * coverage + 0.5 * retriever.known_share(q.asked or q.terms, q.phrased) + late
+    strength = 0.5 * best_sentence + 0.25 * coverage + 0.5 * retriever.known_share(q.asked_terms, q.phrased) + late
     return strength - retriever.settings.answer.unheld_penalty * bool(q.unheld)
 
 

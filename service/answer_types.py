@@ -167,8 +167,10 @@ def changed_subject(question: str) -> list[str]:
     if not m or re.search(r"\b(?:anything|something)\b", question[m.start() :], re.I):
         return []
     named = _naming_stems(m.group(1), _POINTING)
+    if named:
+        return named
     got = _GOT_CHANGED.search(question, m.end(1))
-    return named or (_naming_stems(got.group(1), _POINTING) if got else [])
+    return _naming_stems(got.group(1), _POINTING) if got else []
 
 
 @dataclass(frozen=True)
