@@ -135,7 +135,7 @@ class RetrievalSettings(BaseModel):
     spelling: bool = Field(
         True,
         description="Correct misspelt query words to the library's own words, one edit away (two for long "
-        "words), leaving words the embedding model knows whole alone (index/spelling.py).",
+        "words), leaving English words alone (index/spelling.py).",
     )
     max_per_review: int = Field(
         4, ge=1, description="For thematic questions, at most this many results from one review in the top ranks."

@@ -2,11 +2,12 @@
 
 Practitioners type fast: "helth visitor", "neglact", "domestc abuse". A misspelt word matches nothing in
 the keyword index and pulls the query's embedding off course. Each query word that is neither in the
-library nor a word the embedding model knows whole is replaced by the library word one edit away (two for
-long words) that starts with the same letter, the most frequent one if several are. Words the library
-doesn't use but English does ("mileage" is not in the reviews, but is not corrected either when no library
-word is that close), and words formed from a library word ("prosecuting" from "prosecuted"), are left alone,
-so questions about something the reviews don't cover still look like it and are abstained on.
+library nor an English word is replaced by the library word one edit away (two for long words) that starts
+with the same letter, the most frequent one if several are. English words the library doesn't use are left
+alone ("muddle" is not a misspelt "middle", nor "convulsions" a misspelt "conclusions"), as are words formed
+from a library word ("prosecuting" from "prosecuted"), so questions about something the reviews don't cover
+still look like it and are abstained on. English is pyspellchecker's word list (its American spellings read
+British ones too: "rigour", "criticise") and the words the embedding model knows whole.
 
 Candidates are found with a symmetric delete index (as SymSpell does): every library word is stored under
 itself and its one-letter deletions (two-letter ones too for long words), so a query word meets the words
@@ -18,6 +19,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from functools import cache
+
+from spellchecker import SpellChecker
 
 _WORD = re.compile(r"[A-Za-z]+")
 MIN_LENGTH = 5  # shorter words have too many neighbours one edit away ("form"/"from", "care"/"core")
@@ -42,6 +46,31 @@ def edit_distance(a: str, b: str) -> int:
     return prev[-1]
 
 
+# British spellings as the American word list has them: behaviour/behavior, criticise/criticize,
+# analyse/analyze, centre/center, paediatric/pediatric, catalogue/catalog.
+_BRITISH = (
+    (re.compile(r"our(?=s?$|ed$|ing$|able$|ite|ful)"), "or"),
+    (re.compile(r"is(?=e$|es$|ed$|ing$|ation)"), "iz"),
+    (re.compile(r"ys(?=e$|es$|ed$|ing$)"), "yz"),
+    (re.compile(r"tre(?=s?$)"), "ter"),
+    (re.compile(r"ae"), "e"),
+    (re.compile(r"ogue(?=s?$)"), "og"),
+)
+
+
+@cache
+def english_words() -> frozenset[str]:
+    """The English word list shipped with pyspellchecker (about 160,000 words), read once."""
+    return frozenset(SpellChecker(language="en", distance=1).word_frequency.keys())
+
+
+def american(word: str) -> str:
+    """The word as an American word list spells it ("rigour" -> "rigor"); most words are unchanged."""
+    for pattern, replacement in _BRITISH:
+        word = pattern.sub(replacement, word)
+    return word
+
+
 def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
@@ -64,11 +93,12 @@ class Speller:
 
     @classmethod
     def build(cls, texts: Iterable[str], known: Iterable[str] = ()) -> Speller:
-        """``texts``: the library's paragraphs; ``known``: other correctly spelt words to leave alone."""
+        """``texts``: the library's paragraphs; ``known``: other correctly spelt words to leave alone (English
+        words are always left alone)."""
         frequency: Counter[str] = Counter()
         for text in texts:
             frequency.update(w.lower() for w in _WORD.findall(text))
-        return cls(frequency, {w.lower() for w in known})
+        return cls(frequency, {w.lower() for w in known} | english_words())
 
     def correct_word(self, word: str) -> str:
         """The library word this one is a misspelling of, or the word itself."""
@@ -97,7 +127,7 @@ class Speller:
         on it ("resubmitting", "reassessment"). These are English words, not typos, and "correcting" one
         changes what the question asks ("prosecuting" is not "protecting")."""
         known, library = self.known, self.frequency
-        if low in known or any(low + ending in library for ending in ("s", "d", "ed")):
+        if low in known or american(low) in known or any(low + ending in library for ending in ("s", "d", "ed")):
             return True
         for suffix in _SUFFIXES:
             stem = low[: -len(suffix)]

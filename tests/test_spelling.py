@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index.retrieval import Filters
-from index.spelling import Speller, edit_distance
+from index.spelling import Speller, american, edit_distance
 
 LIBRARY = [
     "The health visitor saw the father twice. Domestic abuse was not explored.",
@@ -43,6 +43,17 @@ def test_real_words_and_short_words_are_left_alone(speller: Speller) -> None:
     assert speller.correct("radicalisation") == "radicalisation"  # no library word is that close
     assert speller.correct("fathr") == "father"
     assert speller.correct("fath") == "fath"  # too short to correct safely
+
+
+def test_english_words_the_library_lacks_are_left_alone() -> None:
+    speller = Speller.build(["In the middle of the night she reached no conclusions; rigor and a centre."])
+    # English, though neither the library nor the embedding model's whole words have them.
+    assert speller.correct("a total muddle") == "a total muddle"  # not "middle"
+    assert speller.correct("febrile convulsions") == "febrile convulsions"  # not "conclusions"
+    assert speller.correct("more rigour") == "more rigour"  # a British spelling, not a misspelt "rigor"
+    assert speller.correct("midle and conclusons") == "middle and conclusions"  # typos are still corrected
+    assert american("behaviours") == "behaviors" and american("criticised") == "criticized"
+    assert american("paediatric") == "pediatric" and american("house") == "house"
 
 
 def test_words_formed_from_library_words_are_left_alone() -> None:
