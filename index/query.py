@@ -732,12 +732,27 @@ def strip_self_introduction(text: str) -> str:
     return _SELF_INTRODUCTION.sub(" ", text)
 
 
+# Words by which a question points back to what came before it ("...Did any review mention that?").
+_POINTS_BACK = re.compile(r"\b(?:it|its|that|this|these|those|such|them|he|she|him|her|the same)\b", re.I)
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘'])")  # not "e.g. before"
+
+
+def question_part(text: str) -> str:
+    """The sentences that ask, without the asker's account of their own work before them ("Been to two SUDIs this
+    year, both co-sleeping. What did P and H recommend about co-sleeping advice?" asks only the second), unless the
+    question points back to that account ("We had an FGM case. Did any review mention that?"): the whole text."""
+    sentences = _SENTENCE_BREAK.split(text.strip())
+    first = next((i for i, s in enumerate(sentences) if s.rstrip().endswith("?")), 0)
+    asked = " ".join(sentences[first:])
+    return asked if first and not _POINTS_BACK.search(asked) else text
+
+
 def find_acronyms(text: str) -> list[str]:
     """The acronyms a question uses, in capitals ("DSL"; "DoLS"), the field's common ones also in lower case
     ("lado") when they are not words; an acronym in the asker's self-introduction ("As a DSL, ...") is left out,
     as is everything when the whole question is in capitals."""
     words = re.findall(r"[A-Za-z]{2,}", text)
-    if words and sum(w.isupper() for w in words) > len(words) / 2:
+    if len(words) >= 3 and sum(w.isupper() for w in words) > len(words) / 2:  # shouting, not "LADO?"
         return []
     text = strip_self_introduction(text)
     found: list[str] = []

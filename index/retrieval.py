@@ -39,6 +39,7 @@ from index.query import (
     find_topics,
     idiom_meanings,
     idiom_words,
+    question_part,
     strip_review_names,
     strip_self_introduction,
     synonym_stems,
@@ -419,6 +420,12 @@ class Retriever:
         unheld = unheld_acronyms + tuple(
             topic for topic in find_topics(core) if topic not in written_out and not self.holds_phrase(topic)
         )
+        # Something no review names counts against the question only if it is asked about, not when the asker
+        # only tells of meeting it ("Been to two SUDIs this year...").
+        asking = question_part(query)
+        if asking != query:
+            asked_names = set(find_acronyms(asking)) | set(find_topics(asking))
+            unheld = tuple(u for u in unheld if u in asked_names or PRACTICE_ACRONYMS.get(u) in asked_names)
         asked = tokenize(strip_self_introduction(core))
         return ExpandedQuery(
             core,

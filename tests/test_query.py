@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.records import ReviewMeta
-from index.query import review_aliases, strip_review_names
+from index.query import question_part, review_aliases, strip_review_names
 from index.retrieval import Filters
 
 PH = ReviewMeta("child-p-h", "Child P and Child H", "ph.txt", ("Child P", "Child H"), type="Serious Case Review (SILP)")
@@ -725,8 +725,33 @@ def test_an_acronym_for_what_no_review_mentions_is_unheld(real_engine) -> None: 
     assert r.expand("what was her DASH? any GDPR issues?").unheld == ("DASH",)  # the reviews weigh data protection
     assert r.expand("did the school get Operation Encompass calls?").unheld == ("operation encompass",)
     assert r.expand("a mad dash to the hospital").unheld == ()  # "dash" in lower case is a word
+    # A question of the acronym alone, once "what do the reviews say about" is set aside, is not shouting.
+    assert r.expand("What do the reviews say about SUDI?").unheld == ("SUDI",)
+    assert r.expand("WHAT DID THEY SAY ABOUT LADO?").unheld == ()  # shouting: every word in capitals
     # No review says "coroner", but one gives the inquest's verdict: a coroner is no topic the library lacks.
     assert r.expand("what did the coroner decide about Child P's death?").unheld == ()
+
+
+def test_what_the_asker_only_tells_of_is_not_asked_about(real_engine) -> None:  # type: ignore[no-untyped-def]
+    told = "Been to two SUDIs this year, both co-sleeping. "
+    assert question_part(told + "What did P and H recommend about co-sleeping advice?") == (
+        "What did P and H recommend about co-sleeping advice?"
+    )
+    # Not when the question points back to what it tells, nor at an abbreviation's full stop.
+    pointing = "We had a SUDI last month. Did any review look at that?"
+    assert question_part(pointing) == pointing
+    assert (
+        question_part("Any guidance on FGM, e.g. before a trip abroad?")
+        == "Any guidance on FGM, e.g. before a trip abroad?"
+    )
+    r = real_engine.retriever
+    assert r.expand(told + "What did the Child P and Child H review recommend about co-sleeping?").unheld == ()
+    assert r.expand(pointing).unheld == ("SUDI",)
+    assert r.expand("Did any review look at a SUDI in the family?").unheld == ("SUDI",)
+    answer = real_engine.ask(
+        told + "What did the Child P and Child H review recommend about co-sleeping?", [], Filters()
+    )
+    assert not answer.abstained and any(c.label == "Recommendation 4" for c in answer.citations)
 
 
 def test_the_askers_introduction_is_not_a_word_the_library_lacks(real_engine) -> None:  # type: ignore[no-untyped-def]
