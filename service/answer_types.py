@@ -64,6 +64,9 @@ _GENERIC = frozenset(tokenize("times occasions people person different separate 
 # How far (in words) a number may sit from the word naming what it counts: "9 known partners",
 # "women (it was estimated about 300 per annum)".
 _NEAR = 6
+# A number counts the plural within this many words after it ("three unannounced visits").
+_COUNTED_WITHIN = 3
+_PLURAL = re.compile(r"(?!(?:this|thus|was|has|is|his|its|always|perhaps|whereas|as|us|yes|towards|besides)$)[a-z]{3,}[^su]s")
 
 
 def _typed_in_a_search_box(*attributes: str) -> str:
@@ -195,7 +198,19 @@ class AnswerType:
         if not values:
             return False
         near = self._near_positions(sentence, question)  # only for sentences holding a value: most hold none
-        return near is None or any(abs(_word_index(sentence, m.start()) - i) <= _NEAR for m in values for i in near)
+        return near is None or any(self._names(sentence, m, near) for m in values)
+
+    def _names(self, sentence: str, value: re.Match[str], near: list[int]) -> bool:
+        """Whether the value stands near a word naming what was asked about, and, for a count, counts it: a number
+        counts the plural that follows it ("two precipitating incidents" counts incidents, not the meeting
+        before it)."""
+        at = _word_index(sentence, value.start())
+        if not any(abs(at - i) <= _NEAR for i in near):
+            return False
+        if self.name != "count" or any(0 < i - at <= _COUNTED_WITHIN for i in near):
+            return True
+        following = _WORD.findall(sentence[value.end() :])[:_COUNTED_WITHIN]
+        return not any(_PLURAL.fullmatch(w) and not set(tokenize(w)) & _GENERIC for w in following)
 
     def _near_positions(self, sentence: str, question: str) -> list[int] | None:
         """Word positions in the sentence naming what the question asks about; None when anywhere will do."""

@@ -258,6 +258,10 @@ def test_a_count_counts_what_the_question_asks_about() -> None:
     assert counted(meetings) == ["core", "group", "meet"]
     assert holds(meetings, "Three core group meetings were held before the conference.")
     assert not holds(meetings, "Police recorded 12 incidents before the plan ended and a new core group was formed.")
+    # A number counts the plural after it: two incidents, not the meeting before them.
+    assert not holds(meetings, "The Strategy Meeting was held due to two precipitating incidents in short succession.")
+    assert holds(meetings, "The core group met on four occasions.")  # occasions of meeting
+    assert holds(meetings, "Meetings of the core group: 5, with the school at each.")
     assert holds("How many recs were made?", "The review has made 14 recommendations.")  # a shortened word
     kids = "How many kids were in the family?"  # counted in other words than the review's
     assert holds(kids, "She was the youngest of 6 children living with a single mother.")
