@@ -66,9 +66,8 @@ _GENERIC = frozenset(tokenize("times occasions people person different separate 
 _NEAR = 6
 # A number counts the plural within this many words after it ("three unannounced visits").
 _COUNTED_WITHIN = 3
-_PLURAL = re.compile(
-    r"(?!(?:this|thus|was|has|is|his|its|always|perhaps|whereas|as|us|yes|towards|besides)$)[a-z]{3,}[^su]s"
-)
+# Five letters or more ("was", "this" never match), not "-ss" or "-us" ("process", "status"), not an adverb.
+_PLURAL = re.compile(r"(?!(?:always|perhaps|whereas|towards|besides|afterwards|sometimes)$)[a-z]{3,}[^su]s")
 
 
 def _typed_in_a_search_box(*attributes: str) -> str:
