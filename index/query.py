@@ -733,7 +733,7 @@ def strip_self_introduction(text: str) -> str:
 
 
 # Words by which a question points back to what came before it ("...Did any review mention that?").
-_POINTS_BACK = re.compile(r"\b(?:it|its|that|this|these|those|such|them|he|she|him|her|the same)\b", re.I)
+_POINTS_BACK = re.compile(r"\b(?:it|its|that|this|these|those|such|them|he|she|him|her|one|ones|the same)\b", re.I)
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘'])")  # not "e.g. before"
 
 

@@ -17,6 +17,7 @@ from index.keyword import STOPWORDS, base_word
 from index.query import (
     alias_pattern,
     children_together,
+    question_part,
     review_aliases,
     strip_review_names,
     strip_self_introduction,
@@ -254,7 +255,9 @@ def resolve(question: str, history: list[dict[str, str]], reviews: list[ReviewMe
         asked_at = max(i for i, h in enumerate(history) if h.get("role") == "user" and h.get("content"))
         earlier = resolve(previous, history[:asked_at], reviews)
         previous = earlier.query if earlier.is_followup else previous
-    topic = _topic_words(strip_self_introduction(previous))
+    # What was asked, not the asker's account of themselves or their case before it ("had a lad placed with me for
+    # a week once. In the Child O review, where is the child living now?").
+    topic = _topic_words(strip_self_introduction(question_part(previous)))
     own = {w.lower() for w in _content_words(question)}
     carried = [w for w in topic if w.lower() not in own]
     # "What about X?" replaces the subject but keeps the frame; a pronoun keeps the whole topic.

@@ -218,6 +218,24 @@ def test_a_carried_topic_leaves_out_contracted_function_words() -> None:
     assert "children's" in resolve("why was that?", history, ALL).query  # a possessive names a subject
 
 
+def test_a_carried_topic_is_what_was_asked_not_the_askers_own_case() -> None:
+    from service.conversation import resolve
+
+    history = exchange(
+        "I'm a foster carer and had a lad placed with me for a week in similar circs once. In the Child O review, "
+        "where is the child living now?",
+        "Child O is currently living with maternal grandmother.",
+    )
+    words = resolve("and did anyone ask them what they wanted?", history, ALL).query.lower().split()
+    assert "living" in words and not {"lad", "placed", "week", "circs"} & set(words)
+    # Unless the question pointed back at the case it told of: then the case is the topic.
+    history = exchange(
+        "Youth justice worker, so I know community resolutions well. Was one used in the Child Y case?",
+        "The review does not say.",
+    )
+    assert "resolutions" in resolve("could it be looked at again?", history, ALL).query
+
+
 def test_a_contracted_question_word_leaves_no_stray_ending() -> None:
     from service.conversation import resolve
 
