@@ -183,6 +183,7 @@ class AnswerType:
     asks: re.Pattern[str]  # the question asks for this type
     held: re.Pattern[str]  # a sentence holds a value of this type
     subject: Callable[[str], list[str]] | None = None  # what the value must sit near (stems from the question)
+    counts: bool = False  # the value is a number, which counts the plural after it, if any
 
     def holds(self, sentence: str, question: str = "") -> bool:
         """Whether the sentence holds a value of this type that the question does not already give
@@ -208,7 +209,7 @@ class AnswerType:
         at = _word_index(sentence, value.start())
         if not any(abs(at - i) <= _NEAR for i in near):
             return False
-        if self.name != "count" or any(0 < i - at <= _COUNTED_WITHIN for i in near):
+        if not self.counts or any(0 < i - at <= _COUNTED_WITHIN for i in near):
             return True
         following = _WORD.findall(sentence[value.end() :])[:_COUNTED_WITHIN]
         return not any(_PLURAL.fullmatch(w) and not set(tokenize(w)) & _GENERIC for w in following)
@@ -393,6 +394,7 @@ TYPES = (
         # a ratio ("1-1 support", "24/7").
         re.compile(rf"(?<!\d[-:/])\b{_NUMBER}\b(?![- ]{_UNIT}\b)(?![-:/]\d)", re.I),
         counted,
+        counts=True,
     ),
     AnswerType(
         "inspection rating",
