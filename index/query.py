@@ -732,8 +732,10 @@ def strip_self_introduction(text: str) -> str:
     return _SELF_INTRODUCTION.sub(" ", text)
 
 
-# Words by which a question points back to what came before it ("...Did any review mention that?").
-_POINTS_BACK = re.compile(r"\b(?:it|its|that|this|these|those|such|them|he|she|him|her|one|ones|the same)\b", re.I)
+# Words by which a question points back to the account before it ("We had an FGM case. Did any review mention it?").
+_POINTS_TO_ACCOUNT = re.compile(
+    r"\b(?:it|its|that|this|these|those|such|them|he|she|him|her|one|ones|the same)\b", re.I
+)
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘'])")  # not "e.g. before"
 
 
@@ -744,7 +746,7 @@ def question_part(text: str) -> str:
     sentences = _SENTENCE_BREAK.split(text.strip())
     first = next((i for i, s in enumerate(sentences) if s.rstrip().endswith("?")), 0)
     asked = " ".join(sentences[first:])
-    return asked if first and not _POINTS_BACK.search(asked) else text
+    return asked if first and not _POINTS_TO_ACCOUNT.search(asked) else text
 
 
 def find_acronyms(text: str) -> list[str]:
