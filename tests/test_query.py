@@ -739,6 +739,10 @@ def test_an_acronym_for_what_no_review_mentions_is_unheld(real_engine) -> None: 
     # So is a topic of the field no review discusses, however everyday its words ("private", "fostering").
     assert r.expand("what do the reviews say about private fostering?").unheld == ("private fostering",)
     assert r.expand("a lad who might be trafficked").unheld == ("trafficking",)
+    assert r.expand("a 17 year old in supported accommodation being criminally exploited").unheld == (
+        "criminal exploitation",
+        "supported accommodation",
+    )
     assert r.expand("what do the reviews say about neglect and domestic abuse?").unheld == ()  # held topics
     assert r.expand("what was her DASH? any GDPR issues?").unheld == ("DASH",)  # the reviews weigh data protection
     assert r.expand("did the school get Operation Encompass calls?").unheld == ("operation encompass",)
