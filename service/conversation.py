@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from core.records import ReviewMeta
 from index.keyword import STOPWORDS, base_word
 from index.query import (
+    DOC_TYPE_WORDS,
     alias_pattern,
     children_together,
     question_part,
@@ -103,13 +104,17 @@ def _topic_words(text: str) -> list[str]:
 
 
 def _mentioned_reviews(text: str, reviews: list[ReviewMeta]) -> list[str]:
+    """The reviews the text names. A review's type ("scrutineer", "briefing") names it only outside the asker's
+    introduction: "I've just started as the partnership's independent scrutineer" is who asks."""
     low = text.lower()
+    asked = strip_self_introduction(text).lower()
     found = []
     for meta in reviews:
         together = children_together([meta])  # "P and H" names the Child P and Child H review
-        if any(re.search(alias_pattern(n, meta), low) for n in review_aliases(meta, reviews)) or (
-            together and re.search(together, low, re.I)
-        ):
+        if any(
+            re.search(alias_pattern(n, meta), asked if n in DOC_TYPE_WORDS else low)
+            for n in review_aliases(meta, reviews)
+        ) or (together and re.search(together, low, re.I)):
             found.append(meta.id)
     return found
 

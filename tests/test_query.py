@@ -218,6 +218,18 @@ def test_a_carried_topic_leaves_out_contracted_function_words() -> None:
     assert "children's" in resolve("why was that?", history, ALL).query  # a possessive names a subject
 
 
+def test_a_review_type_in_the_askers_introduction_names_no_review(real_engine) -> None:  # type: ignore[no-untyped-def]
+    covid = "How did Covid affect things in these reviews?"
+    _, _, filters = real_engine.prepare(
+        f"I've just started as the partnership's independent scrutineer. {covid}", [], Filters()
+    )
+    assert not filters.review_ids  # who asks, not the scrutineer's response to Emily
+    _, _, filters = real_engine.prepare("What did the scrutineer say about Covid?", [], Filters())
+    assert filters.review_ids == ["emily"]
+    _, _, filters = real_engine.prepare("As a DSL in Bradford, what happened to the baby?", [], Filters())
+    assert filters.review_ids == ["emily"]  # a place still names its review
+
+
 def test_a_carried_topic_is_what_was_asked_not_the_askers_own_case() -> None:
     from service.conversation import resolve
 
