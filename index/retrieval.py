@@ -103,6 +103,9 @@ _FRAMING = [
         r"(?:\s+for\s+(?:[\w'’-]+\s+){0,4}?[\w'’-]+(?=\s+(?:on|about)\b|[,.:;?!–—-]))?",
         r"\b(?:want|need)(?:ing)? (?:it|this) for (?:a|an|our|my) [^.?!]*",
         r"\bfor (?:a|an|our|my) (?:training|teaching|twilight) (?:session|day|event)\b",
+        # How the answer should be put, not what it is about: "in plain terms", "in a nutshell", "in layman's terms".
+        r"\b(?:in|into|using) (?:plain|simple|everyday|layman['’]?s|lay|non-jargon) (?:terms|english|words|language)\b|"
+        r"\bin a nutshell\b",
     )
 ]
 

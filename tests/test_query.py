@@ -827,6 +827,16 @@ def test_a_trainers_occasion_is_framing_not_topic() -> None:
     assert strip_framing("running a bath") == "running a bath"  # no occasion, nothing framed
 
 
+def test_how_the_answer_should_be_put_is_framing(real_engine) -> None:  # type: ignore[no-untyped-def]
+    from index.retrieval import strip_framing
+
+    assert strip_framing("In plain terms, how old was the baby?") == "how old was the baby"
+    assert strip_framing("in a nutshell what went wrong for Child Y?") == "what went wrong for Child Y"
+    assert strip_framing("what does the plain English summary say?") == "what does the plain English summary say"
+    q = real_engine.retriever.expand("In layman's terms, what happened to Child O?")
+    assert not {"layman", "term"} & set(q.asked_terms)  # not words the library lacks
+
+
 def test_framing_is_not_stripped_across_a_topic() -> None:
     from index.retrieval import strip_framing
 
