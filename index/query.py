@@ -692,7 +692,7 @@ _ROLES = (
 _PREPARING = r"(?:running|doing|delivering|preparing|planning|putting together|writing|pulling together|building)"
 _PIECE = (
     r"(?:[\w-]+\s+){0,2}?(?:sessions?|training(?!\s+(?:sessions?|course|day|event|slot)\b)|presentation|workshop|"
-    r"talk|slides?|essay|assignment|case study|module|lecture|lesson|course|slot|event)\b"
+    r"talk|slides?|essay|assignment|case study|module|lecture|lesson|course|slot|event|teaching|paper)\b"
     r"(?:\s+(?:sessions?|slot|day|event))?"
 )
 # "I'm", "we're" (with their apostrophe, straight or curly: "were" is a verb) and their long forms.
@@ -719,7 +719,11 @@ _SELF_INTRODUCTION = re.compile(
     # Not a subject put first: "the school nurse, was she told?".
     # "Midwife q - ...", "ED nurse, quick one - ...": the asker's "question" after the role names nothing.
     r"|^\s*(?!(?:the|a|an|this|that|his|her|their)\s)(?:[\w&/'’-]+\s+){0,3}?(?:" + "|".join(_ROLES) + r")"
-    r"(?:,?\s+(?:quick\s+)?(?:q|question|query|one))?\s*(?=[-–—:.,]\s)"
+    # "ED consultant putting together NAI teaching. ...", "Probation officer, covering Dudley. ...": with what they
+    # are preparing (not what it is on) or the patch they cover.
+    r"(?:,?\s+(?:quick\s+)?(?:q|question|query|one)|"
+    rf",?\s+(?:{_PREPARING}|drafting|compiling)\s+(?:(?:a|an|some|our|my|the)\s+)?{_PIECE}|"
+    r",?\s+covering\s+[^.?!\n–—,;:]*?)?\s*(?=[-–—:.,]\s)"
     r"|\bquick (?:one|q|question|query)\b"
     # With where they work: "IRO in Bradford. ...", "HCA on a children's ward. ..."; not "got a SW in supervision,".
     r"|^\s*(?:(?!(?:the|a|an|this|that|his|her|their|my|our|got|have|has|had)\s)[\w&/'’-]+\s+){0,2}?"

@@ -899,6 +899,12 @@ def test_a_role_heading_the_question_is_who_asks() -> None:
     # Where the asker works, to the end of its clause; not a longer "I'm in ..." that says what they are doing.
     assert "mental" not in strip_self_introduction("I'm in adult mental health, is the briefing meant for me?")
     assert "meeting" in strip_self_introduction("I'm in a meeting tomorrow about it - what do the reviews say?")
+    # A role heading with what the asker is preparing, or the patch they cover; not what the piece is on.
+    led = strip_self_introduction("ED consultant putting together NAI teaching. The Emily case - how old was she?")
+    assert "teaching" not in led and "NAI" not in led and "how old was she?" in led
+    assert "Dudley" not in strip_self_introduction("Probation officer, covering Dudley. Were there any recs?")
+    on = strip_self_introduction("DSL running a session on neglect for staff. What are the key messages?")
+    assert "neglect" in on
 
 
 def test_a_followup_pointing_at_a_thing_by_its_noun_carries_the_answers_name_for_it() -> None:
