@@ -150,6 +150,10 @@ def short_name(retriever: Retriever, review_id: str) -> str:
     return meta.title if meta else review_id
 
 
+# The weight of a sentence's paragraph (its match with the question, pooled and word by word) in the sentence's score.
+_PARAGRAPH_WEIGHT = 0.3
+
+
 def evidence_score(hit: Hit) -> float:
     """How well a paragraph supports an answer: dense similarity lifted by query-word coverage."""
     return hit.dense + 0.25 * hit.coverage
@@ -268,7 +272,7 @@ class ExtractiveAnswerer:
         """The extractive answer from gathered evidence: quoted sentences, grouped by review across the library."""
         if evidence.kind == "fact":
             return self._fact(evidence.scored, evidence.query)
-        return self._theme(evidence.scored, evidence.query, evidence.kind)
+        return self._theme(evidence.scored, evidence.query, evidence.kind, evidence.qvec)
 
     def abstain(self, query: str, hits: list[Hit], unheld: tuple[str, ...] = ()) -> Answer:
         """No answer, with the closest paragraphs offered as "may be related", and what the question named that
@@ -359,7 +363,7 @@ class ExtractiveAnswerer:
                     continue
                 stems = set(tokenize(sentence))
                 overlap = len(words & stems) / (len(words) or 1)
-                score = 0.5 * sim + 0.3 * para_prior + 0.2 * min(1.0, overlap * 2)
+                score = 0.5 * sim + _PARAGRAPH_WEIGHT * para_prior + 0.2 * min(1.0, overlap * 2)
                 if kind == "recommendation":
                     score += 0.15 if is_rec else -0.05
                     if off_topic and not topic & stems:
@@ -409,7 +413,7 @@ class ExtractiveAnswerer:
             return Answer(ABSTAIN_MESSAGE, [], True, query, [])
         return Answer("\n".join(lines), list(citations.values()), False, query)
 
-    def _theme(self, scored: list[Scored], query: str, kind: str) -> Answer:
+    def _theme(self, scored: list[Scored], query: str, kind: str, qvec: np.ndarray) -> Answer:
         r = self.retriever
         a = self.settings.answer
         by_review: dict[str, list[Scored]] = {}
@@ -418,10 +422,25 @@ class ExtractiveAnswerer:
             rid = s.hit.paragraph.review_id
             by_review.setdefault(rid, []).append(s)
             late[rid] = max(late.get(rid, 0.0), s.hit.late)
+        lifts: dict[int, float] = {}
+
+        def lift(hit: Hit) -> float:
+            # A paragraph's vector carries its review's title and section heading, which outweigh a one-line
+            # paragraph (the neglect briefing's learning points): here it matches at least as well as its
+            # sentences do on average (dev split, evals/DECISIONS.md).
+            if id(hit) not in lifts:
+                sims = [sim for _, sim in r.sentence_scores(qvec, hit.paragraph.review_id, hit.paragraph.label)]
+                mean = sum(sims) / len(sims) if sims else 0.0
+                lifts[id(hit)] = _PARAGRAPH_WEIGHT * max(0.0, mean - hit.dense)
+            return lifts[id(hit)]
+
         # A review holds the theme when its best sentence, lifted by how closely its best paragraph matches
         # the question's words, is strong in itself, or strong beside the strongest review's when the question's
         # wording scores every review low, and not far behind the strongest review's (dev split).
-        strength = {rid: ss[0].score + a.theme_late_weight * late[rid] for rid, ss in by_review.items()}
+        strength = {
+            rid: max(s.score + lift(s.hit) for s in ss) + a.theme_late_weight * late[rid]
+            for rid, ss in by_review.items()
+        }
         strongest = max(strength.values(), default=0.0)
         relative = a.theme_relative_floor * strongest if a.theme_relative_floor else a.theme_min_score
         floor = max(min(a.theme_min_score, relative), strongest - a.theme_margin)

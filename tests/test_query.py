@@ -965,3 +965,12 @@ def test_a_review_named_for_its_subject_is_named_by_it_before_a_word_for_a_docum
     # The subject alone is a topic, not the review.
     assert resolve("what do the reviews say about dudley chronic neglect?", [], ALL).review_ids == []
     assert resolve("dudley chronic neglect cases: what went wrong?", [], ALL).review_ids == []
+
+
+def test_a_one_line_paragraph_holds_a_theme_by_what_it_says(real_engine) -> None:  # type: ignore[no-untyped-def]
+    # The neglect briefing's learning points are one sentence each, so their vectors are mostly the briefing's
+    # title ("Learning from a case of chronic neglect"); its Covid-19 learning point still holds the theme.
+    question = "did covid / lockdown come up as a factor in any of these? thinking about all the doorstep visits we did"
+    answer = real_engine.ask(question, [], Filters())
+    briefing = [c.quote or "" for c in answer.citations if c.review_id == "dudley-chronic-neglect-briefing"]
+    assert any("COVID-19" in quote for quote in briefing)
