@@ -720,10 +720,10 @@ _SELF_INTRODUCTION = re.compile(
     # "Midwife q - ...", "ED nurse, quick one - ...": the asker's "question" after the role names nothing.
     r"|^\s*(?!(?:the|a|an|this|that|his|her|their)\s)(?:[\w&/'’-]+\s+){0,3}?(?:" + "|".join(_ROLES) + r")"
     # "ED consultant putting together NAI teaching. ...", "Probation officer, covering Dudley. ...": with what they
-    # are preparing (not what it is on) or the patch they cover.
+    # are preparing (not what it is on) or the patch they cover, in at most four words.
     r"(?:,?\s+(?:quick\s+)?(?:q|question|query|one)|"
     rf",?\s+(?:{_PREPARING}|drafting|compiling)\s+(?:(?:a|an|some|our|my|the)\s+)?{_PIECE}|"
-    r",?\s+covering\s+[^.?!\n–—,;:]*?)?\s*(?=[-–—:.,]\s)"
+    r",?\s+covering(?:\s+[\w&/'’-]+){1,4})?\s*(?=[-–—:.,]\s)"
     r"|\bquick (?:one|q|question|query)\b"
     # With where they work: "IRO in Bradford. ...", "HCA on a children's ward. ..."; not "got a SW in supervision,".
     r"|^\s*(?:(?!(?:the|a|an|this|that|his|her|their|my|our|got|have|has|had)\s)[\w&/'’-]+\s+){0,2}?"

@@ -903,6 +903,7 @@ def test_a_role_heading_the_question_is_who_asks() -> None:
     led = strip_self_introduction("ED consultant putting together NAI teaching. The Emily case - how old was she?")
     assert "teaching" not in led and "NAI" not in led and "how old was she?" in led
     assert "Dudley" not in strip_self_introduction("Probation officer, covering Dudley. Were there any recs?")
+    assert "neglect" in strip_self_introduction("SW, covering two estates where neglect is common. Any learning?")
     on = strip_self_introduction("DSL running a session on neglect for staff. What are the key messages?")
     assert "neglect" in on
 
