@@ -427,7 +427,9 @@ class ExtractiveAnswerer:
         def lift(hit: Hit) -> float:
             # A paragraph's vector carries its review's title and section heading, which outweigh a one-line
             # paragraph (the neglect briefing's learning points): here it matches at least as well as its
-            # sentences do on average (dev split, evals/DECISIONS.md).
+            # sentences do on average (dev split, evals/DECISIONS.md). Both are measured against the question's
+            # vector, as ``hit.dense`` was, not the blend a follow-up's sentences are scored with, so the
+            # sentence similarities are taken afresh here.
             if id(hit) not in lifts:
                 sims = [sim for _, sim in r.sentence_scores(qvec, hit.paragraph.review_id, hit.paragraph.label)]
                 mean = sum(sims) / len(sims) if sims else 0.0
