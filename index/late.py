@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from index.cache import replace_cache
-from index.embedder import Embedder, TokenVectors
+from index.embedder import TEXT_FORM, Embedder, TokenVectors
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class TokenIndex:
     @classmethod
     def load_or_build(cls, embedder: Embedder, ids: Sequence[str], texts: Sequence[str], folder: Path) -> TokenIndex:
         """The cached index for exactly these chunk texts and this model, else a new one (cached if possible)."""
-        h = hashlib.sha256(f"{CACHE_VERSION}|{embedder.name}".encode())
+        h = hashlib.sha256(f"{CACHE_VERSION}|{embedder.name}|{TEXT_FORM}".encode())
         for cid, text in zip(ids, texts, strict=True):
             h.update(cid.encode())
             h.update(hashlib.sha256(text.encode()).digest())

@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_limits
 from core.records import TITLE_PAGE, Paragraph, ReviewMeta
 from core.settings import Settings
 from index.cache import replace_cache
-from index.embedder import Embedder, LlamaEmbedding, TokenVectors, get_embedder
+from index.embedder import TEXT_FORM, Embedder, LlamaEmbedding, TokenVectors, get_embedder
 from index.errors import FilterError, StoreError
 from index.keyword import BARE_CONTRACTIONS, STOPWORDS, KeywordIndex, tokenize
 from index.late import TokenIndex, chunk_text
@@ -344,7 +344,7 @@ class Retriever:
             for s in split_sentences(p.text):
                 sentences.append((p.review_id, p.label, s))
         key = hashlib.sha256(
-            ("\n".join(f"{r}|{lab}|{s}" for r, lab, s in sentences) + self.embedder.name).encode()
+            ("\n".join(f"{r}|{lab}|{s}" for r, lab, s in sentences) + self.embedder.name + TEXT_FORM).encode()
         ).hexdigest()[:16]
         path = folder / f"sentences-{key}.npy"
         vecs: np.ndarray | None = None

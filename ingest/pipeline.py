@@ -21,7 +21,7 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from core.records import Paragraph, ReviewMeta
 from core.settings import Settings
-from index.embedder import LlamaEmbedding, get_embedder
+from index.embedder import TEXT_FORM, LlamaEmbedding, get_embedder
 from index.keyword import KeywordIndex
 from index.retrieval import Retriever
 from index.store import ReviewStore, mark_generation
@@ -96,7 +96,7 @@ def _document(meta: ReviewMeta, raw_text: str, settings: Settings) -> Document:
     fingerprint = {
         "parser_version": PARSER_VERSION,
         "chunking": f"{settings.chunking.max_tokens}/{settings.chunking.min_tokens}",
-        "embedding": settings.embedding.model,
+        "embedding": f"{settings.embedding.model}|{TEXT_FORM}",
         "meta": str(sorted(meta.to_dict().items())),
     }
     return Document(

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from core.settings import Settings
-from index.embedder import HashEmbedder, get_embedder
+from index.embedder import HashEmbedder, get_embedder, model_text
 from index.late import TokenIndex
 
 TEXTS = [
@@ -39,6 +39,23 @@ def test_tokens_leave_out_stopwords_and_punctuation(model) -> None:  # type: ign
     assert "review" in tv.tokens
     assert tv.vectors.shape == (len(tv.tokens), model.dim)
     assert np.allclose(np.linalg.norm(tv.vectors, axis=1), 1.0, atol=1e-4)
+
+
+def test_an_acronyms_plural_with_an_apostrophe_reads_as_the_plural(model) -> None:  # type: ignore[no-untyped-def]
+    # The neglect briefing writes "GP's must complete a MARF": the model is given "GPs", and the learning point
+    # then reads as being about GPs sharing what they know.
+    written, plural = model.embed_batch(
+        [
+            "Where there are concerns, GP's must complete a MARF, rather than rely on other agencies.",
+            "Where there are concerns, GPs must complete a MARF, rather than rely on other agencies.",
+        ]
+    )
+    assert np.allclose(written, plural, atol=1e-5)
+    question = model.embed_batch(["what do the reviews say about GPs sharing information?"])[0]
+    assert float(question @ written) > 0.45
+    # Possessives of words and of a child's initial are left as written.
+    assert model_text("Child Y's father and the mum's partner") == "Child Y's father and the mum's partner"
+    assert model_text("between GP's and HV’s") == "between GPs and HVs"
 
 
 def test_rare_words_weigh_more_than_common_ones() -> None:
