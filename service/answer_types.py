@@ -611,8 +611,24 @@ TYPES = (
 )
 
 
+# "What did the SCR recommend around ... checking recs are actually implemented?": what follows names the topic of
+# the recommendations asked for, not a value asked for; a question of its own may follow ("..., and has it
+# actually been implemented since?").
+_RECOMMENDED_ABOUT = re.compile(
+    r"\bwhat\b[^.?!]{0,80}\brecommend\w*\b"
+    r"(?:(?!(?:,|\band|\bbut)\s+(?:has|have|had|did|does|do|was|were|is|are|how|when|who|what|which)\b)[^.?!])*"
+    r"(?<!,)(?<!, )(?<! and )(?<! but )$",
+    re.I,
+)
+
+
 def expected_type(question: str) -> AnswerType | None:
     """The type of value the question asks for, if it asks for one (see the module docstring); the asker's
-    introduction of themselves asks for nothing ("I sit as a magistrate and we get attendance prosecutions.")."""
+    introduction of themselves asks for nothing ("I sit as a magistrate and we get attendance prosecutions."), nor
+    does the topic of the recommendations a question asks for."""
     asked = strip_self_introduction(question)
-    return next((t for t in TYPES if t.asks.search(asked)), None)
+    for t in TYPES:
+        m = t.asks.search(asked)
+        if m and not _RECOMMENDED_ABOUT.search(asked, 0, m.start()):
+            return t
+    return None

@@ -64,6 +64,9 @@ from service.answer_types import counted, expected_type
         ("What did the evaluation of the My Sisters Place / IRIS pilot in Middlesbrough find?", "findings"),
         ("did he ever get his immigration status sorted out?", "later change"),
         ("has the My Sisters Place / IRIS thing actually been rolled out in Stockton now?", "later change"),
+        # A question of its own after asking what was recommended.
+        ("What did they recommend, and has it actually been implemented since?", "later change"),
+        ("what did they recommend about attendance and how many days did Y miss?", "duration"),
         ("Was Child Y eventually taken into care?", "placement"),
         ("where is child o living now?", "placement"),
         ("Did Child Y end up in care proceedings or get removed in the end?", "placement"),
@@ -106,6 +109,8 @@ def test_questions_that_ask_for_a_value(question: str, name: str) -> None:
         "What support did mum get with her recovery from alcohol misuse?",  # not asking whether anyone recovered
         "Did all that pushing back actually change anything?",  # an effect at the time, not a later change
         "So what did they recommend the Board actually do about getting recs implemented?",  # what was recommended
+        # The topic of the recommendations asked for.
+        "What did the SCR on Child P and Child H recommend around checking recs are actually implemented?",
         "What did the review say should change?",
         "Who was the chair who decided it wasn't a Serious Case Review?",  # a role's decision, not an author's name
         "What did the lead reviewer find about fathers?",  # the review's own findings
