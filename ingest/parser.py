@@ -81,6 +81,10 @@ _SENTENCE_VERBS = {
 _TERMINAL = (".", "!", "?", '"', "'", "”", "’", ")", ";")
 
 
+_MD_LINK = re.compile(r"\[((?:[^\[\]\\]|\\.)+)\]\(([^()\s]*)\)")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>])")
+
+
 def clean_inline(text: str) -> str:
     """Remove markup noise from a run of body text; keep the words."""
     text = _PRIVATE_USE.sub(" ", text)
@@ -89,6 +93,10 @@ def clean_inline(text: str) -> str:
     text = text.replace("**", "").replace("__", "")
     text = re.sub(r"(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)", "", text)
     text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
+    # A link as its words ("[17. Professional Challenge ... \(teescpp.org.uk\)](#)"), its address kept when it
+    # has one; then punctuation the conversion escaped ("\(" for "(").
+    text = _MD_LINK.sub(lambda m: m[1] if m[2] in ("", "#") else f"{m[1]} ({m[2]})", text)
+    text = _MD_ESCAPE.sub(r"\1", text)
     text = text.replace("\t", " ")
     return re.sub(r"\s+", " ", text).strip()
 

@@ -34,7 +34,7 @@ from ingest.parser import first_heading, parse_review
 log = logging.getLogger(__name__)
 
 # Bump when the parser's output changes, so every review is re-parsed once.
-PARSER_VERSION = "6"
+PARSER_VERSION = "7"
 _IGNORED = {"readme.md", "readme.txt", "license", "license.txt"}
 
 

@@ -92,6 +92,9 @@ def test_markup_noise_removed(child_ph: dict[str, Paragraph]) -> None:
 def test_unnumbered_reviews_get_stable_section_labels() -> None:
     o = parse("hartlepool-stockton-2021-child-o-lcspr.txt")
     assert "Professional Challenge ¶1" in o
+    # A converted link reads as its words, without the escapes: "...Professional Disagreement (teescpp.org.uk)".
+    challenge = o["Professional Challenge ¶1"].text
+    assert "Disagreement (teescpp.org.uk) [Recommendation 13]" in challenge and "\\" not in challenge
     assert o["Recommendation 12"].text == "A robust flagging process for Children In Need"
     briefing = parse("dudley-chronic-neglect-practitioner-briefing.txt")
     assert briefing["Learning 3"].text.startswith("Where there are noticeable safeguarding concerns, GP's must")
