@@ -56,7 +56,7 @@ _UNIT = r"(?:years?|months?|weeks?|days?|hours?|minutes?)"
 # A figure that is part of a name, not a value: "COVID 19", "NHS 111", "Section 47", "Year 9", "Recommendation 2".
 _NAMED = re.compile(
     r"(?:\b[A-Z]{2,}|\b(?:Section|Year|Recommendation|Appendix|Paragraph|Page|Tier|Level|Phase|Stage|Step|Chapter|"
-    r"Part|Schedule|Article|Child|School))[ -]$"
+    r"Part|Schedule|Article|Regulation|Child|School))[ -]$"
 )
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 # Words that count occurrences, not things: any number near anything answers "how many times".
@@ -234,9 +234,30 @@ def _word_index(text: str, offset: int) -> int:
     return len(_WORD.findall(text[:offset]))
 
 
+_NATIONAL = (
+    r"(?:in england|in the uk|in britain|nationally|national(?:ly)? (?:figures?|stats?|statistics|data)|"
+    r"across (?:england|the country|the uk)|in the country)"
+)
+_SCOPE = r"(?:England|[Nn]ationally|[Nn]ational|UK|Britain)"
+_FIGURE = r"(?!(?:19|20)\d\d\b)\d[\d,.]*%?"
+
 # Most specific first: "how old" before "how many", "how much money" before nothing at all; a sentence handed
 # down before "how long" ("how long did he get?" asks for a prison term, not a stretch of time).
 TYPES = (
+    AnswerType(
+        "national figure",
+        # "How many CSPRs get published in England every year?", "how much is the kinship carer allowance in England
+        # per week?", "which council in England had the most...": a figure for the country, which reviews of one
+        # area's cases seldom give.
+        re.compile(
+            rf"\b(?:how many|how much|how often|what (?:percentage|proportion|%|number|figure)|which (?:council|local "
+            rf"authority|authorities|area|region)s?)\b[^?]{{0,80}}\b{_NATIONAL}\b|"
+            rf"\b{_NATIONAL}\b[^?]{{0,60}}\b(?:how many|how much|what (?:percentage|proportion|%|number))\b",
+            re.I,
+        ),
+        # A figure in a sentence about the country ("an estimated 9 in 10 deaths in England..."), not a year.
+        re.compile(rf"\b{_SCOPE}\b[^.]*?\b{_FIGURE}|\b{_FIGURE}[^.]*?\b{_SCOPE}\b"),
+    ),
     AnswerType(
         "prison term",
         # "How long did he get?", "how long was that sentence?": a length of sentence, which "was convicted and

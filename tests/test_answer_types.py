@@ -66,6 +66,9 @@ from service.answer_types import counted, expected_type
         ("has the My Sisters Place / IRIS thing actually been rolled out in Stockton now?", "later change"),
         # A question of its own after asking what was recommended.
         ("What did they recommend, and has it actually been implemented since?", "later change"),
+        ("how many child safeguarding practice reviews get published in England every year?", "national figure"),
+        ("Which council in England had the most kids on child protection plans last year?", "national figure"),
+        ("national figures - how many babies die a year where co-sleeping was a factor?", "national figure"),
         ("what did they recommend about attendance and how many days did Y miss?", "duration"),
         ("Was Child Y eventually taken into care?", "placement"),
         ("where is child o living now?", "placement"),
@@ -135,6 +138,11 @@ def test_what_holds_each_kind_of_value() -> None:
         return wanted.holds(sentence, question)
 
     assert holds("How old was she?", "By then Child Y was nearly seven years old.")
+    national = "how much is the kinship carer allowance in England per week?"
+    assert holds(national, "Nationally, an estimated 180,000 children are cared for by relatives.")
+    assert not holds(national, "The national Panel published its annual report in May 2021.")  # a year
+    # A regulation's number is its name, not a figure.
+    assert not holds(national, "She was approved under Regulation 24 of the Care Planning (England) Regulations.")
     assert holds("what % of parents lied?", "In a survey involving 600 parents 46% said they lied to their GP.")
     assert not holds("what % of parents lied?", "Parents said they lied to their GP about co-sleeping.")
     assert holds("Was anyone sacked?", "The social worker was later dismissed following a disciplinary hearing.")
