@@ -423,7 +423,7 @@ TYPES = (
         re.compile(
             r"\b(?:what|which) (?:overall |ofsted |inspection )*(?:grade|grading|rating)\b|\bofsted judge?ment\b|"
             r"\b(?:what|which) (?:overall |inspection )*judge?ment\b[^?]{0,30}\bofsted\b|"
-            r"\b(?:rated|graded|judged)\b[^?]{0,40}\bofsted\b|\bofsted\b[^?]{0,40}\b(?:rated|graded|rating|grade)\b|"
+            r"\b(?:rated|graded|judged)\b[^?]{0,40}\bofsted\b|\bofsted\b[^?]{0,40}\b(?:rated?|graded?|rating|grade)\b|"
             + _typed_in_a_search_box("ofsted (?:rating|grade|judge?ment)", "inspection (?:rating|grade|outcome)"),
             re.I,
         ),

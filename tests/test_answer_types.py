@@ -84,6 +84,7 @@ from service.answer_types import counted, expected_type
         ("child y school name", "school name"),
         ("neglect briefing rapid review date", "date"),
         ("dudley ofsted rating", "inspection rating"),
+        ("what did Ofsted rate them at the next inspection, and when was it?", "inspection rating"),
     ],
 )
 def test_questions_that_ask_for_a_value(question: str, name: str) -> None:
