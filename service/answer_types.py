@@ -250,12 +250,14 @@ TYPES = (
         # per week?", "which council in England had the most...": a figure for the country, which reviews of one
         # area's cases seldom give.
         re.compile(
+            # "Which council... had the most", not "which area in England was Child Y from?" (a place).
             rf"\b(?:how many|how much|how often|what (?:percentage|proportion|%|number|figure)|which (?:council|local "
-            rf"authority|authorities|area|region)s?)\b[^?]{{0,80}}\b{_NATIONAL}\b|"
+            r"authority|authorities|area|region)s?\b(?=[^?]{0,80}\b(?:most|highest|lowest|fewest|best|worst)\b))"
+            rf"\b[^?]{{0,80}}\b{_NATIONAL}\b|"
             rf"\b{_NATIONAL}\b[^?]{{0,60}}\b(?:how many|how much|what (?:percentage|proportion|%|number))\b",
             re.I,
         ),
-        # A figure in a sentence about the country ("an estimated 9 in 10 deaths in England..."), not a year.
+        # A figure in a sentence about the country or the nation's body ("nationally, 4 in 10..."), not a year.
         re.compile(rf"\b{_SCOPE}\b[^.]*?\b{_FIGURE}|\b{_FIGURE}[^.]*?\b{_SCOPE}\b"),
     ),
     AnswerType(

@@ -113,6 +113,7 @@ def test_questions_that_ask_for_a_value(question: str, name: str) -> None:
         "What support did mum get with her recovery from alcohol misuse?",  # not asking whether anyone recovered
         "Did all that pushing back actually change anything?",  # an effect at the time, not a later change
         "So what did they recommend the Board actually do about getting recs implemented?",  # what was recommended
+        "Which area in England was Child Y from?",  # a place, not a national figure
         # The topic of the recommendations asked for.
         "What did the SCR on Child P and Child H recommend around checking recs are actually implemented?",
         "What did the review say should change?",
