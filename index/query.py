@@ -739,9 +739,12 @@ def strip_self_introduction(text: str) -> str:
     return _SELF_INTRODUCTION.sub(" ", text)
 
 
-# Words by which a question points back to the account before it ("We had an FGM case. Did any review mention it?").
+# Words by which a question points back to the account before it ("We had an FGM case. Did any review mention it?");
+# "these reviews" are the library's.
 _POINTS_TO_ACCOUNT = re.compile(
-    r"\b(?:it|its|that|this|these|those|such|them|he|she|him|her|one|ones|the same)\b", re.I
+    r"\b(?:it|its|that|this|(?:these|those)(?!\s+(?:reviews?|cases|reports|briefings)\b)|such|them|he|she|him|her|one|"
+    r"ones|the same)\b",
+    re.I,
 )
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘'])")  # not "e.g. before"
 

@@ -407,10 +407,15 @@ class Retriever:
 
     def expand(self, query: str, filters: Filters | None = None) -> ExpandedQuery:
         expansions = self.glossary.expand(query)
-        core = strip_framing(query)
-        if filters is not None and filters.review_ids:
-            named = [self.reviews[r] for r in filters.review_ids if r in self.reviews]
-            core = strip_review_names(core, named, list(self.reviews.values()))
+        in_focus = filters.review_ids if filters is not None and filters.review_ids else []
+        named = [self.reviews[r] for r in in_focus if r in self.reviews]
+
+        def bare(text: str) -> str:
+            """The text without its framing ("what do the reviews say about") or the names of reviews in focus."""
+            text = strip_framing(text)
+            return strip_review_names(text, named, list(self.reviews.values())) if in_focus else text
+
+        core = bare(query)
         idioms = find_idioms(core)
         acronyms = find_acronyms(core)
         held = [a for a in acronyms if self.holds_acronym(a)]
@@ -429,7 +434,10 @@ class Retriever:
         if asking != query:
             asked_names = set(find_acronyms(asking)) | set(find_topics(asking))
             unheld = tuple(u for u in unheld if u in asked_names or PRACTICE_ACRONYMS.get(u) in asked_names)
-        asked = tokenize(strip_self_introduction(core))
+        # Only what is asked counts towards the share of words the library knows: not the asker's introduction, nor
+        # an account of their own work before the question, unless the question points back to it ("Cafcass FCA. I
+        # always want the parents' own account. In these reviews did parents say why they didn't engage...?").
+        asked = tokenize(strip_self_introduction(bare(asking) if asking != query else core))
         return ExpandedQuery(
             core,
             tokenize(core),

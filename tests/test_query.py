@@ -786,6 +786,14 @@ def test_what_the_asker_only_tells_of_is_not_asked_about(real_engine) -> None:  
         told + "What did the Child P and Child H review recommend about co-sleeping?", [], Filters()
     )
     assert not answer.abstained and any(c.label == "Recommendation 4" for c in answer.citations)
+    # Nor does an account's wording count as words the library lacks; "these reviews" are the library's, not the
+    # account's.
+    account = "Cafcass FCA. I always want the parents' own account. "
+    asked = "In these reviews did parents say why they didn't engage or what would've helped?"
+    assert question_part(account + asked) == asked
+    q = r.expand(account + asked)
+    assert not {"cafcas", "alway", "account"} & set(q.asked_terms) and "engage" in q.asked_terms
+    assert not real_engine.ask(account + asked, [], Filters()).abstained
 
 
 def test_the_askers_introduction_is_not_a_word_the_library_lacks(real_engine) -> None:  # type: ignore[no-untyped-def]
